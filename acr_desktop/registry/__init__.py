@@ -1,0 +1,1 @@
+"""The registry protocol core: plain Python, never imports Qt."""

@@ -1,0 +1,195 @@
+"""Credentials, bearer tokens and their cache, and the token exchange (GET with Basic, OAuth2 POST).
+
+Secrets live only in `Credentials.secret` and `Token.value`; neither appears in a repr, a log record
+or an exception message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ACR_REFRESH_USERNAME = "00000000-0000-0000-0000-000000000000"
+IDENTITY_TOKEN_USERNAME = "<token>"  # what Docker credential helpers report for identity tokens
+DEFAULT_TOKEN_LIFETIME = 60.0  # seconds, when the server says nothing (Docker token spec)
+CLIENT_ID = "acr-desktop"
+
+log = logging.getLogger(__name__)
+
+CredentialKind = Literal["password", "refresh_token"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A username and a secret (password, token, or an ACR refresh token)."""
+
+    username: str
+    secret: str = field(repr=False)
+    kind: CredentialKind = "password"
+
+    @classmethod
+    def for_user(cls, username: str, secret: str) -> Credentials:
+        """Recognise ACR refresh tokens (`az acr login --expose-token`) by their username."""
+        if username in (ACR_REFRESH_USERNAME, IDENTITY_TOKEN_USERNAME):
+            return cls(ACR_REFRESH_USERNAME, secret, "refresh_token")
+        return cls(username, secret, "password")
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, secret=<hidden>, kind={self.kind!r})"
+
+    def basic_header(self) -> str:
+        raw = f"{self.username}:{self.secret}".encode()
+        return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Access:
+    """One entry of a token's `access` claim: what it allows on what."""
+
+    type: str
+    name: str
+    actions: tuple[str, ...]
+
+    def __str__(self) -> str:
+        actions = ", ".join(self.actions) if self.actions else "nothing"
+        return f"{actions} on {self.name}"
+
+    def allows(self, scope: str) -> bool:
+        wanted = Scope.parse(scope)
+        if wanted is None or (wanted.type, wanted.name) != (self.type, self.name):
+            return False
+        return "*" in self.actions or all(a in self.actions for a in wanted.actions)
+
+
+@dataclass(frozen=True)
+class Scope:
+    type: str
+    name: str
+    actions: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Scope | None:
+        """`repository:team/app:pull,push`; names may contain `:` (a registry with a port)."""
+        kind, sep, rest = text.partition(":")
+        name, sep2, actions = rest.rpartition(":")
+        if not sep or not sep2:
+            return None
+        return cls(kind, name, tuple(a for a in actions.split(",") if a))
+
+
+def repository_scope(repository: str, *actions: str) -> str:
+    return f"repository:{repository}:{','.join(actions or ('pull',))}"
+
+
+CATALOG_SCOPE = "registry:catalog:*"
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str = field(repr=False)
+    issued_at: float
+    expires_at: float
+    granted: tuple[Access, ...] | None  # None: not a JWT we can read
+    refresh_token: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"Token(value=<hidden>, expires_at={self.expires_at!r}, granted={self.granted!r})"
+
+    def fresh_at(self, now: float, max_margin: float) -> bool:
+        """Still usable at `now`, renewing a margin early (a quarter of a short lifetime)."""
+        margin = min(max_margin, (self.expires_at - self.issued_at) / 4)
+        return now < self.expires_at - margin
+
+
+def jwt_claims(token: str) -> dict[str, Any] | None:
+    """Decode (without verifying) the claims of a JWT; None if it is not one."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def granted_access(token: str) -> tuple[Access, ...] | None:
+    """What a token allows, from its `access` claim (as `az acr` shows it)."""
+    claims = jwt_claims(token)
+    if claims is None:
+        return None
+    entries = claims.get("access")
+    if not isinstance(entries, list):
+        return ()
+    out = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            actions = entry.get("actions")
+            out.append(
+                Access(
+                    type=str(entry.get("type", "")),
+                    name=str(entry.get("name", "")),
+                    actions=tuple(str(a) for a in actions) if isinstance(actions, list) else (),
+                )
+            )
+    return tuple(out)
+
+
+def token_from_response(body: Any, now: float) -> Token | None:
+    """Build a Token from a token endpoint's JSON; None if it holds no token."""
+    if not isinstance(body, dict):
+        return None
+    value = body.get("access_token") or body.get("token")
+    if not isinstance(value, str) or not value:
+        return None
+    expires_in = body.get("expires_in")
+    claims = jwt_claims(value)
+    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and expires_in > 0:
+        expires_at = now + float(expires_in)
+    elif claims and isinstance(claims.get("exp"), int | float):
+        # ACR sends no expires_in: its JWT `exp` is the truth (as the Azure SDK reads it).
+        expires_at = float(claims["exp"])
+    else:
+        expires_at = now + DEFAULT_TOKEN_LIFETIME
+    refresh = body.get("refresh_token")
+    return Token(
+        value=value,
+        issued_at=now,
+        expires_at=expires_at,
+        granted=granted_access(value),
+        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+    )
+
+
+class TokenCache:
+    """Tokens per (registry, scope set), renewed a margin before they expire. Thread-safe."""
+
+    def __init__(self, clock: Any = time.time, margin: float = 10.0) -> None:
+        self._clock = clock
+        self._margin = margin
+        self._tokens: dict[tuple[str, frozenset[str]], Token] = {}
+        self._lock = threading.Lock()
+
+    def get(self, registry: str, scopes: frozenset[str]) -> Token | None:
+        with self._lock:
+            token = self._tokens.get((registry, scopes))
+        if token is None:
+            return None
+        return token if token.fresh_at(self._clock(), self._margin) else None
+
+    def put(self, registry: str, scopes: frozenset[str], token: Token) -> None:
+        with self._lock:
+            self._tokens[(registry, scopes)] = token
+
+    def invalidate(self, registry: str, scopes: frozenset[str] | None = None) -> None:
+        with self._lock:
+            for key in list(self._tokens):
+                if key[0] == registry and (scopes is None or key[1] == scopes):
+                    del self._tokens[key]

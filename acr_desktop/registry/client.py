@@ -1,0 +1,233 @@
+"""What the app asks of a registry: manifests (verified), config blobs, tags, catalog, sign-in."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import quote, urljoin
+
+from acr_desktop.registry import mediatypes as mt
+from acr_desktop.registry.auth import CATALOG_SCOPE, Access, Token, repository_scope
+from acr_desktop.registry.config import ImageConfig, parse_config
+from acr_desktop.registry.digest import compute_digest, digest_algorithm, matches, verify
+from acr_desktop.registry.errors import DigestMismatch, InvalidResponse, TooLarge
+from acr_desktop.registry.http import Response, origin
+from acr_desktop.registry.manifest import Descriptor, Manifest, parse_manifest
+from acr_desktop.registry.problems import RequestContext
+from acr_desktop.registry.reference import Reference
+from acr_desktop.registry.transport import MiB, Transport
+
+MAX_MANIFEST_BYTES = 4 * MiB
+MAX_CONFIG_BYTES = 4 * MiB
+MAX_LIST_PAGE_BYTES = 16 * MiB
+PAGE_SIZE = 1000
+MAX_PAGES = 10_000
+_LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*?\brel="?next"?', re.I)
+
+
+@dataclass(frozen=True)
+class FetchedManifest:
+    """A manifest as received: exact bytes, their digest, and how that digest was checked."""
+
+    reference: Reference  # with `digest` set to the computed digest
+    raw: bytes
+    digest: str
+    media_type: str
+    manifest: Manifest
+    header_digest: str | None  # Docker-Content-Digest, advisory
+    verified_by: str  # "requested digest", "Docker-Content-Digest", or "" (nothing to compare)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.verified_by)
+
+    @property
+    def header_mismatch(self) -> bool:
+        return self.header_digest is not None and not matches(self.raw, self.header_digest)
+
+
+@dataclass(frozen=True)
+class FetchedConfig:
+    raw: bytes
+    config: ImageConfig
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    registry: str
+    scheme: str  # "bearer", "basic" or "none"
+    granted: tuple[Access, ...] | None  # from the token, when it says
+
+    def describe(self) -> str:
+        if self.scheme == "none":
+            return f"{self.registry} needs no sign-in."
+        if self.granted is None:
+            return f"Signed in to {self.registry}."
+        if not self.granted:
+            return f"Signed in to {self.registry}, but the token grants nothing here."
+        return "Granted: " + "; ".join(str(a) for a in self.granted) + "."
+
+
+class RegistryClient:
+    def __init__(self, transport: Transport | None = None) -> None:
+        self.transport = transport or Transport()
+
+    # -- manifests -----------------------------------------------------------------------------
+    def get_manifest(self, ref: Reference) -> FetchedManifest:
+        """GET a manifest by tag or digest, with every manifest type in Accept."""
+        ctx = RequestContext(ref.registry, "manifest", ref.repository, ref.target)
+        resp = self.transport.request(
+            "GET",
+            ctx,
+            f"/v2/{ref.repository}/manifests/{quote(ref.target, safe=':')}",
+            scopes=(repository_scope(ref.repository, "pull"),),
+            accept=mt.MANIFEST_ACCEPT,
+            max_bytes=MAX_MANIFEST_BYTES,
+        )
+        return self._verified_manifest(ref, resp)
+
+    def _verified_manifest(self, ref: Reference, resp: Response) -> FetchedManifest:
+        raw = resp.body
+        header = resp.headers.get("Docker-Content-Digest") or None
+        warnings: list[str] = []
+        if ref.digest:
+            digest = compute_digest(raw, digest_algorithm(ref.digest))
+            if digest != ref.digest:
+                raise DigestMismatch(
+                    f"The registry answered {ref.digest} with a manifest that hashes to {digest}: "
+                    "it is not the manifest that was asked for.",
+                    expected=ref.digest,
+                    actual=digest,
+                )
+            verified_by = "requested digest"
+        else:
+            digest = compute_digest(raw)
+            verified_by = ""
+        if header:
+            if matches(raw, header):
+                verified_by = verified_by or "Docker-Content-Digest"
+            else:
+                warnings.append(
+                    f"The registry says the digest is {header}, but the bytes received hash to "
+                    f"{digest}."
+                )
+        manifest, parse_warnings = parse_manifest(raw, resp.content_type)
+        warnings += parse_warnings
+        media = getattr(manifest, "media_type", "") or mt.base_type(resp.content_type or "")
+        return FetchedManifest(
+            reference=ref.with_digest(digest) if ref.digest != digest else ref,
+            raw=raw,
+            digest=digest,
+            media_type=media,
+            manifest=manifest,
+            header_digest=header,
+            verified_by=verified_by,
+            warnings=tuple(warnings),
+        )
+
+    def get_child(self, parent: Reference, entry: Descriptor) -> FetchedManifest:
+        """Fetch an index entry by its digest (verified), keeping the parent's tag for display."""
+        fetched = self.get_manifest(parent.with_digest(entry.digest))
+        if len(fetched.raw) != entry.size:
+            raise DigestMismatch(
+                f"The manifest {entry.digest} is {len(fetched.raw)} bytes, but the index says "
+                f"{entry.size}.",
+                expected=entry.digest,
+                actual=fetched.digest,
+            )
+        return fetched
+
+    # -- blobs ---------------------------------------------------------------------------------
+    def get_blob(self, ref: Reference, descriptor: Descriptor, *, max_bytes: int) -> bytes:
+        """A small blob, verified against its descriptor's size and digest."""
+        if descriptor.size > max_bytes:
+            raise TooLarge(
+                f"The blob {descriptor.digest} is {descriptor.size:,} bytes; at most "
+                f"{max_bytes:,} are read here.",
+                limit=max_bytes,
+            )
+        ctx = RequestContext(ref.registry, "blob", ref.repository, descriptor.digest)
+        resp = self.transport.request(
+            "GET",
+            ctx,
+            f"/v2/{ref.repository}/blobs/{descriptor.digest}",
+            scopes=(repository_scope(ref.repository, "pull"),),
+            max_bytes=max_bytes,
+        )
+        verify(resp.body, descriptor.digest, size=descriptor.size, what="blob")
+        return resp.body
+
+    def get_config(self, ref: Reference, descriptor: Descriptor) -> FetchedConfig:
+        raw = self.get_blob(ref, descriptor, max_bytes=MAX_CONFIG_BYTES)
+        return FetchedConfig(raw, parse_config(raw))
+
+    # -- lists ---------------------------------------------------------------------------------
+    def iter_tags(self, registry: str, repository: str) -> Iterator[list[str]]:
+        """Tags page by page (`n=1000`, following `Link`), skipping null and garbage entries."""
+        ctx = RequestContext(registry, "tags", repository)
+        scopes = (repository_scope(repository, "pull"),)
+        path = f"/v2/{repository}/tags/list?n={PAGE_SIZE}"
+        yield from self._pages(ctx, path, scopes, "tags")
+
+    def iter_catalog(self, registry: str) -> Iterator[list[str]]:
+        ctx = RequestContext(registry, "catalog")
+        yield from self._pages(ctx, f"/v2/_catalog?n={PAGE_SIZE}", (CATALOG_SCOPE,), "repositories")
+
+    def _pages(
+        self, ctx: RequestContext, path: str, scopes: tuple[str, ...], key: str
+    ) -> Iterator[list[str]]:
+        base = self.transport.base_url(ctx.registry)
+        url: str | None = base + path
+        seen: set[str] = set()
+        while url and len(seen) < MAX_PAGES:
+            seen.add(url)
+            resp = self.transport.request(
+                "GET", ctx, url, scopes=scopes, max_bytes=MAX_LIST_PAGE_BYTES
+            )
+            try:
+                doc = json.loads(resp.body)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise InvalidResponse(
+                    f"{ctx.registry} sent a {key} list that is not valid JSON."
+                ) from None
+            items = doc.get(key) if isinstance(doc, dict) else None
+            yield (
+                [x for x in items if isinstance(x, str) and x.strip()]
+                if isinstance(items, list)
+                else []
+            )
+            url = next_link(resp.headers.get("Link"), resp.url)
+            if url and origin(url) != origin(base):
+                raise InvalidResponse(
+                    f"{ctx.registry} pointed the next page of the {key} list to another host; "
+                    "stopped there."
+                )
+            if url in seen:
+                break
+
+    # -- sign-in -------------------------------------------------------------------------------
+    def sign_in(self, registry: str, repository: str | None = None) -> SignInResult:
+        """Check credentials the way an inspect would: challenge, token, and what it grants."""
+        transport = self.transport
+        transport.tokens.invalidate(registry)
+        ctx = RequestContext(registry, "ping")
+        scopes = (repository_scope(repository, "pull"),) if repository else ()
+        transport.request("GET", ctx, "/v2/", scopes=scopes, max_bytes=MiB)
+        challenge = transport.challenge(registry)
+        if challenge is None:
+            return SignInResult(registry, "none", None)
+        if challenge.scheme == "basic":
+            return SignInResult(registry, "basic", None)
+        token: Token | None = transport.tokens.get(registry, frozenset(scopes))
+        return SignInResult(registry, "bearer", token.granted if token else None)
+
+
+def next_link(header: str | None, current_url: str) -> str | None:
+    """The `rel="next"` target of a Link header, resolved against the current URL."""
+    if not header:
+        return None
+    match = _LINK_NEXT.search(header)
+    return urljoin(current_url, match.group(1)) if match else None

@@ -1,0 +1,109 @@
+"""Shared fixtures: a real registry in three auth modes (started lazily, once per session), an
+ACR-like token server, and programmable fake servers on 127.0.0.1 and 127.0.0.2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests import rig
+from tests.rig import FakeServer, Registry, TokenServer, push_all
+
+# `from rig import ...` gives the very same modules as `from tests.rig import ...`.
+sys.modules.setdefault("rig", rig)
+for _name in ("content", "fake_server", "registry", "token_server"):
+    sys.modules.setdefault(f"rig.{_name}", sys.modules[f"tests.rig.{_name}"])
+
+REGISTRY_FIXTURES = {"token_registry", "basic_registry", "anon_registry"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use a real registry get the ``registry`` marker (``-m "not registry"``)."""
+    for item in items:
+        if REGISTRY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.registry)
+
+
+def _started(registry: Registry) -> Registry:
+    registry.start()
+    try:
+        registry.content = push_all(registry.url, registry.push_headers())
+    except BaseException:
+        registry.stop()
+        raise
+    return registry
+
+
+@pytest.fixture(scope="session")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
+    """ACR-like token server; its cert.pem is the token registry's rootcertbundle."""
+    server = TokenServer(tmp_path_factory.mktemp("token-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_server(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test that uses the token server sees an empty request log and default switches."""
+    if {"token_server", "token_registry"} & set(request.fixturenames):
+        server: TokenServer = request.getfixturevalue("token_server")
+        server.reset()
+        yield
+        server.reset()
+    else:
+        yield
+
+
+@pytest.fixture(scope="session")
+def token_registry(
+    tmp_path_factory: pytest.TempPathFactory, token_server: TokenServer
+) -> Iterator[Registry]:
+    """Registry with ACR-like token auth (realm = token_server), test content pushed."""
+    registry = _started(Registry(tmp_path_factory.mktemp("token-registry"), "token", token_server))
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
+@pytest.fixture(scope="session")
+def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """Registry with htpasswd Basic auth (``.username``/``.password``), test content pushed."""
+    registry = _started(Registry(tmp_path_factory.mktemp("basic-registry"), "htpasswd"))
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
+@pytest.fixture(scope="session")
+def anon_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """Registry without any auth, test content pushed."""
+    registry = _started(Registry(tmp_path_factory.mktemp("anon-registry"), "anonymous"))
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeServer]:
+    server = FakeServer("127.0.0.1")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def other_fake_server() -> Iterator[FakeServer]:
+    """A second fake server on 127.0.0.2: "another host" for cross-host redirects."""
+    server = FakeServer("127.0.0.2")
+    try:
+        yield server
+    finally:
+        server.stop()
