@@ -128,18 +128,13 @@ def granted_access(token: str) -> tuple[Access, ...] | None:
     entries = claims.get("access")
     if not isinstance(entries, list):
         return ()
-    out = []
+    merged: dict[tuple[str, str], list[str]] = {}
     for entry in entries:
-        if isinstance(entry, dict):
-            actions = entry.get("actions")
-            out.append(
-                Access(
-                    type=str(entry.get("type", "")),
-                    name=str(entry.get("name", "")),
-                    actions=tuple(str(a) for a in actions) if isinstance(actions, list) else (),
-                )
-            )
-    return tuple(out)
+        actions = entry.get("actions") if isinstance(entry, dict) else None
+        if isinstance(actions, list) and actions:  # an entry with no actions grants nothing
+            have = merged.setdefault((str(entry.get("type", "")), str(entry.get("name", ""))), [])
+            have += [str(a) for a in actions if str(a) not in have]
+    return tuple(Access(kind, name, tuple(actions)) for (kind, name), actions in merged.items())
 
 
 def token_from_response(body: Any, now: float) -> Token | None:

@@ -12,7 +12,13 @@ from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.auth import CATALOG_SCOPE, Access, Token, repository_scope
 from acr_desktop.registry.config import ImageConfig, parse_config
 from acr_desktop.registry.digest import compute_digest, digest_algorithm, matches, verify
-from acr_desktop.registry.errors import DigestMismatch, InvalidResponse, TooLarge
+from acr_desktop.registry.errors import (
+    DigestMismatch,
+    InvalidResponse,
+    NotFound,
+    RegistryError,
+    TooLarge,
+)
 from acr_desktop.registry.http import Response, origin
 from acr_desktop.registry.manifest import Descriptor, Manifest, parse_manifest
 from acr_desktop.registry.problems import RequestContext
@@ -79,15 +85,37 @@ class RegistryClient:
     def get_manifest(self, ref: Reference) -> FetchedManifest:
         """GET a manifest by tag or digest, with every manifest type in Accept."""
         ctx = RequestContext(ref.registry, "manifest", ref.repository, ref.target)
-        resp = self.transport.request(
-            "GET",
-            ctx,
-            f"/v2/{ref.repository}/manifests/{quote(ref.target, safe=':')}",
-            scopes=(repository_scope(ref.repository, "pull"),),
-            accept=mt.MANIFEST_ACCEPT,
-            max_bytes=MAX_MANIFEST_BYTES,
-        )
+        try:
+            resp = self.transport.request(
+                "GET",
+                ctx,
+                f"/v2/{ref.repository}/manifests/{quote(ref.target, safe=':')}",
+                scopes=(repository_scope(ref.repository, "pull"),),
+                accept=mt.MANIFEST_ACCEPT,
+                max_bytes=MAX_MANIFEST_BYTES,
+            )
+        except NotFound as exc:
+            if exc.what in ("tag", "manifest"):
+                self._raise_if_no_repository(ref)
+            raise
         return self._verified_manifest(ref, resp)
+
+    def _raise_if_no_repository(self, ref: Reference) -> None:
+        """Distribution says MANIFEST_UNKNOWN even when the repository is missing: ask which."""
+        ctx = RequestContext(ref.registry, "tags", ref.repository)
+        try:
+            self.transport.request(
+                "GET",
+                ctx,
+                f"/v2/{ref.repository}/tags/list?n=1",
+                scopes=(repository_scope(ref.repository, "pull"),),
+                max_bytes=MAX_LIST_PAGE_BYTES,
+            )
+        except NotFound as exc:
+            if exc.what == "repository":
+                raise
+        except RegistryError:
+            pass  # no better answer: keep the original error
 
     def _verified_manifest(self, ref: Reference, resp: Response) -> FetchedManifest:
         raw = resp.body

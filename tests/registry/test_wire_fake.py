@@ -250,6 +250,7 @@ def test_error_bodies_become_sentences(
 
 
 def test_not_found_says_which_part(fake_server: FakeServer) -> None:
+    """A missing tag in an existing repository is a missing tag; a missing repository says so."""
     fake_server.reply(
         "GET", r"/v2/r/manifests/t", 404, {}, error_body("MANIFEST_UNKNOWN", "manifest unknown")
     )
@@ -261,6 +262,7 @@ def test_not_found_says_which_part(fake_server: FakeServer) -> None:
         error_body("NAME_UNKNOWN", "repository name not known"),
     )
     fake_server.reply("GET", r"/v2/empty/manifests/t", 404, {}, b"")
+    fake_server.reply_json("GET", r"/v2/(r|empty)/tags/list", 200, {"tags": ["x"]})
     client = client_for()
     with pytest.raises(NotFound) as tag:
         client.get_manifest(parse_reference(f"{fake_server.host}/r:t"))

@@ -163,8 +163,10 @@ class Registry:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
             try:
                 conn.request("GET", "/v2/")
-                conn.getresponse().read()
-                return
+                resp = conn.getresponse()
+                resp.read()
+                if resp.getheader("Docker-Distribution-Api-Version"):  # not some other server
+                    return
             except OSError:
                 pass
             finally:

@@ -219,6 +219,10 @@ def _basic(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"errors": [{"code": code, "message": message}]}
+
+
 def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -231,9 +235,6 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-
-        def _error(self, status: int, code: str, message: str) -> None:
-            self._send(status, {"errors": [{"code": code, "message": message}]})
 
         def do_GET(self) -> None:
             self._handle("GET")
@@ -253,8 +254,8 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
             scopes = [s for value in params.get("scope", []) for s in value.split()]
             service = params.get("service", [None])[0]
             auth = self.headers.get("Authorization")
-            status, identity = self._respond(method, url.path, params, grant_type, auth)
-            server._log(
+            status, identity, error = self._decide(method, url.path, params, grant_type, auth)
+            server._log(  # before answering, so a client that got its answer sees the record
                 TokenRequest(
                     method=method,
                     path=url.path,
@@ -269,6 +270,7 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
                 )
             )
             if identity is None:
+                self._send(status, error or {})
                 return
             access = grant(identity, scopes)
             lifetime = server.lifetime
@@ -278,21 +280,19 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
                 body["expires_in"] = lifetime
             self._send(200, body)
 
-        def _respond(
+        def _decide(
             self,
             method: str,
             path: str,
             params: dict[str, list[str]],
             grant_type: str | None,
             auth: str | None,
-        ) -> tuple[int, str | None]:
-            """Send an error and return (status, None), or return (200, identity) to grant."""
+        ) -> tuple[int, str | None, dict[str, Any] | None]:
+            """(200, identity, None) to grant, or (status, None, error body) to refuse."""
             if path != "/oauth2/token":
-                self._error(404, "NOT_FOUND", f"no such endpoint: {path}")
-                return 404, None
+                return 404, None, _error("NOT_FOUND", f"no such endpoint: {path}")
             if method == "POST" and not server.post_enabled:
-                self._error(405, "UNSUPPORTED", "POST is not supported here")
-                return 405, None
+                return 405, None, _error("UNSUPPORTED", "POST is not supported here")
             if method == "POST":
                 first = {k: v[0] for k, v in params.items()}
                 if grant_type == "password":
@@ -303,19 +303,16 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
                 elif grant_type == "refresh_token":
                     creds = (REFRESH_USER, first.get("refresh_token", ""))
                 else:
-                    self._send(400, {"error": "unsupported_grant_type"})
-                    return 400, None
+                    return 400, None, {"error": "unsupported_grant_type"}
             else:
                 creds = _basic(auth)
                 if auth is not None and creds is None:
-                    self._error(401, "UNAUTHORIZED", "malformed Authorization header")
-                    return 401, None
+                    return 401, None, _error("UNAUTHORIZED", "malformed Authorization header")
             if creds is None:
-                return 200, ANONYMOUS
+                return 200, ANONYMOUS, None
             identity = _check_password(*creds)
             if identity is None:
-                self._error(401, "UNAUTHORIZED", "authentication required")
-                return 401, None
-            return 200, identity
+                return 401, None, _error("UNAUTHORIZED", "authentication required")
+            return 200, identity, None
 
     return Handler
