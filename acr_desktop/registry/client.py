@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin
+
+from requests.structures import CaseInsensitiveDict
 
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.auth import CATALOG_SCOPE, Access, Token, repository_scope
@@ -77,13 +81,48 @@ class SignInResult:
         return "Granted: " + "; ".join(str(a) for a in self.granted) + "."
 
 
+class ContentCache:
+    """Verified content by digest. Content-addressed bytes never change, so a repeat inspect
+    needs only the tag's manifest. Keyed by repository too: access is granted per repository."""
+
+    def __init__(self, max_bytes: int = 32 * MiB) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, str, str], tuple[bytes, str | None]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> tuple[bytes, str | None] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[str, str, str], data: bytes, content_type: str | None) -> None:
+        with self._lock:
+            if key in self._items or len(data) > self.max_bytes:
+                return
+            self._items[key] = (data, content_type)
+            self._size += len(data)
+            while self._size > self.max_bytes:
+                _, (old, _) = self._items.popitem(last=False)
+                self._size -= len(old)
+
+
 class RegistryClient:
     def __init__(self, transport: Transport | None = None) -> None:
         self.transport = transport or Transport()
+        self.cache = ContentCache()
 
     # -- manifests -----------------------------------------------------------------------------
     def get_manifest(self, ref: Reference) -> FetchedManifest:
         """GET a manifest by tag or digest, with every manifest type in Accept."""
+        key = (ref.registry, ref.repository, ref.digest or "")
+        cached = self.cache.get(key) if ref.digest else None
+        if cached is not None:
+            raw, content_type = cached
+            headers = CaseInsensitiveDict({"Content-Type": content_type or ""})
+            return self._verified_manifest(ref, Response(200, headers, raw, ""))
         ctx = RequestContext(ref.registry, "manifest", ref.repository, ref.target)
         try:
             resp = self.transport.request(
@@ -98,7 +137,10 @@ class RegistryClient:
             if exc.what in ("tag", "manifest"):
                 self._raise_if_no_repository(ref)
             raise
-        return self._verified_manifest(ref, resp)
+        fetched = self._verified_manifest(ref, resp)
+        if ref.digest:  # verified against the digest asked for: safe to keep
+            self.cache.put(key, resp.body, resp.content_type)
+        return fetched
 
     def _raise_if_no_repository(self, ref: Reference) -> None:
         """Distribution says MANIFEST_UNKNOWN even when the repository is missing: ask which."""
@@ -177,6 +219,10 @@ class RegistryClient:
                 f"{max_bytes:,} are read here.",
                 limit=max_bytes,
             )
+        key = (ref.registry, ref.repository, descriptor.digest)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached[0]
         ctx = RequestContext(ref.registry, "blob", ref.repository, descriptor.digest)
         resp = self.transport.request(
             "GET",
@@ -186,6 +232,7 @@ class RegistryClient:
             max_bytes=max_bytes,
         )
         verify(resp.body, descriptor.digest, size=descriptor.size, what="blob")
+        self.cache.put(key, resp.body, None)
         return resp.body
 
     def get_config(self, ref: Reference, descriptor: Descriptor) -> FetchedConfig:

@@ -81,7 +81,7 @@ def error_for(
     code, message = error_details(resp)
     status = resp.status
     kw: dict[str, Any] = {"status": status, "code": code, "message": message}
-    said = f" The registry said: {message}" if message else ""
+    said = f" The registry said: {_sentence(message)}" if message else ""
     where = f"{ctx.registry}/{ctx.repository}" if ctx.repository else ctx.registry
     if status == 401:
         if username:
@@ -140,3 +140,8 @@ def _not_found(
             f"The tag “{ctx.target}” does not exist in {where}.{said}", what="tag", **kw
         )
     return NotFound(f"Not found on {ctx.registry}.{said}", what=ctx.kind, **kw)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "”")) else text + "."

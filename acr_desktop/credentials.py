@@ -1,0 +1,150 @@
+"""The one place that talks to keyring: registry credentials saved in the system keyring, or kept
+for this session only when there is none (never in a file).
+
+Keyring backends are not thread-safe: call a `CredentialStore` from the UI thread only, and hand
+jobs the `Credentials` values it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from acr_desktop.registry.auth import Credentials
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+log = logging.getLogger(__name__)
+
+# Backend class (module, name) → what a person calls it. Others fall back to keyring's own name.
+_BACKEND_NAMES = {
+    ("keyring.backends.SecretService", "Keyring"): "Secret Service",
+    ("keyring.backends.libsecret", "Keyring"): "Secret Service",
+    ("keyring.backends.kwallet", "DBusKeyring"): "KWallet",
+    ("keyring.backends.kwallet", "DBusKeyringKWallet4"): "KWallet",
+    ("keyring.backends.macOS", "Keyring"): "macOS Keychain",
+    ("keyring.backends.Windows", "WinVaultKeyring"): "Windows Credential Manager",
+}
+_NO_KEYRING = {("keyring.backends.fail", "Keyring"), ("keyring.backends.null", "Keyring")}
+NO_KEYRING_NAME = "no keyring"
+
+
+def service_name(registry: str) -> str:
+    return f"acr-desktop:{registry}"
+
+
+def _key(backend: KeyringBackend) -> tuple[str, str]:
+    cls = type(backend)
+    return cls.__module__, cls.__name__
+
+
+def _usable(backend: KeyringBackend) -> list[KeyringBackend]:
+    """The backends that really store something: a chainer's members, minus fail/null ones."""
+    from keyring.backends.chainer import ChainerBackend
+
+    members = list(ChainerBackend.backends) if isinstance(backend, ChainerBackend) else [backend]
+    return [b for b in members if _key(b) not in _NO_KEYRING]
+
+
+class CredentialStore:
+    """Credentials per (registry, username): the session's copy first, then the keyring.
+
+    The keyring entry is service `acr-desktop:<registry>`, username as is, the secret as the
+    password; the kind (password or ACR refresh token) follows from the username.
+    """
+
+    def __init__(self, backend: KeyringBackend | None = None) -> None:
+        self._pinned = backend  # None: whatever keyring.get_keyring() says, asked lazily
+        self._session: dict[tuple[str, str], Credentials] = {}
+
+    def __repr__(self) -> str:
+        entries = ", ".join(f"{u}@{r}" for r, u in sorted(self._session))
+        return f"CredentialStore(backend={self.backend_name()!r}, session=[{entries}])"
+
+    def set_backend(self, backend: KeyringBackend | None) -> None:
+        """Pin a backend instance (tests, or a user's choice); None goes back to the default."""
+        self._pinned = backend
+
+    def backend(self) -> KeyringBackend:
+        if self._pinned is not None:
+            return self._pinned
+        import keyring  # lazily: importing it costs ~0.13 s at start-up
+
+        return keyring.get_keyring()
+
+    def backend_name(self) -> str:
+        usable = _usable(self.backend())
+        if not usable:
+            return NO_KEYRING_NAME
+        first = usable[0]
+        return _BACKEND_NAMES.get(_key(first), str(getattr(first, "name", type(first).__name__)))
+
+    def persistent(self) -> bool:
+        """False on headless Linux, or wherever keyring found nothing: memory only, then."""
+        return bool(_usable(self.backend()))
+
+    # -- reading and writing -------------------------------------------------------------------
+    def save(self, registry: str, credentials: Credentials) -> bool:
+        """Keep the credentials for this session, and in the keyring when there is one.
+
+        Returns True only if the keyring has them now.
+        """
+        self.session_only(registry, credentials)
+        if not self.persistent():
+            return False
+        try:
+            self.backend().set_password(
+                service_name(registry), credentials.username, credentials.secret
+            )
+        except Exception as exc:  # backends raise assorted types (D-Bus, locked, OS errors)
+            self._log_failure("save", registry, credentials.username, exc, credentials.secret)
+            return False
+        return True
+
+    def session_only(self, registry: str, credentials: Credentials) -> None:
+        """Keep the credentials in memory until the app quits (the keyring is left as it is)."""
+        self._session[(registry, credentials.username)] = credentials
+
+    def load(self, registry: str, username: str) -> Credentials | None:
+        username = Credentials.for_user(username, "").username
+        found = self._session.get((registry, username))
+        if found is not None or not self.persistent():
+            return found
+        try:
+            secret = self.backend().get_password(service_name(registry), username)
+        except Exception as exc:  # as in save(): never let a keyring problem take the app down
+            self._log_failure("read", registry, username, exc)
+            return None
+        return Credentials.for_user(username, secret) if secret is not None else None
+
+    def forget(self, registry: str, username: str) -> None:
+        """Remove the credentials from this session and from the keyring."""
+        from keyring.errors import PasswordDeleteError
+
+        username = Credentials.for_user(username, "").username
+        self._session.pop((registry, username), None)
+        if not self.persistent():
+            return
+        try:
+            self.backend().delete_password(service_name(registry), username)
+        except PasswordDeleteError:
+            pass  # nothing was stored
+        except Exception as exc:
+            self._log_failure("delete", registry, username, exc)
+
+    def _log_failure(
+        self, action: str, registry: str, username: str, exc: Exception, secret: str = ""
+    ) -> None:
+        detail = str(exc)
+        if secret:
+            detail = detail.replace(secret, "<hidden>")
+        log.warning(
+            "Could not %s the credentials of %s for %s in %s: %s: %s",
+            action,
+            username,
+            registry,
+            self.backend_name(),
+            type(exc).__name__,
+            detail,
+        )

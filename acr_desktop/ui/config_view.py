@@ -1,0 +1,106 @@
+"""The image config: what runs (user, env, entrypoint, cmd, ports, labels) and how it was built."""
+
+from __future__ import annotations
+
+import shlex
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from acr_desktop.registry.config import ImageConfig
+from acr_desktop.ui.models import HistoryModel
+from acr_desktop.ui.tables import RowTable
+
+
+def _field() -> QLabel:
+    label = QLabel()
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return label
+
+
+def _argv(value: tuple[str, ...] | None) -> str:
+    return "—" if value is None else shlex.join(value) or "(empty)"
+
+
+class ConfigView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        top = QWidget()
+        form = QFormLayout(top)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.fields: dict[str, QLabel] = {}
+        for name in ("Created", "Platform", "User", "Working dir", "Entrypoint", "Cmd", "Ports"):
+            self.fields[name] = _field()
+            form.addRow(name, self.fields[name])
+        self.env = QPlainTextEdit(readOnly=True)
+        self.env.setMaximumHeight(160)
+        self.env.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.labels = QPlainTextEdit(readOnly=True)
+        self.labels.setMaximumHeight(160)
+        self.labels.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        form.addRow("Env", self.env)
+        form.addRow("Labels", self.labels)
+        layout = QVBoxLayout(self)
+        layout.addWidget(top)
+        layout.addStretch(1)
+        self.none_label = QLabel("No image config for this manifest.")
+        self.none_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.none_label)
+        self.form_widget = top
+        self.show_config(None)
+
+    def show_config(self, config: ImageConfig | None) -> None:
+        self.form_widget.setVisible(config is not None)
+        self.none_label.setVisible(config is None)
+        if config is None:
+            return
+        f = self.fields
+        f["Created"].setText(config.created or "—")
+        f["Platform"].setText(config.platform or "—")
+        f["User"].setText(config.user or "root (not set)")
+        f["Working dir"].setText(config.working_dir or "/ (not set)")
+        f["Entrypoint"].setText(_argv(config.entrypoint))
+        f["Cmd"].setText(_argv(config.cmd))
+        f["Ports"].setText(", ".join(config.exposed_ports) or "—")
+        self.env.setPlainText("\n".join(config.env))
+        self.labels.setPlainText("\n".join(f"{k}={v}" for k, v in config.labels.items()))
+
+
+class HistoryView(QWidget):
+    """The build history, each step next to the layer it made (empty steps marked)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = HistoryModel(self)
+        self.table = RowTable(self.model)
+        self.table.setObjectName("history")
+        self.table.copy_actions = [
+            ("Copy command", lambda rows: [r.created_by for r in rows])  # type: ignore[attr-defined]
+        ]
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.note = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.table)
+
+    def show_config(self, config: ImageConfig | None) -> None:
+        steps = config.history if config else ()
+        self.model.set_rows(steps)
+        empty = sum(1 for s in steps if s.empty_layer)
+        self.note.setText(
+            f"{len(steps)} build steps; {len(steps) - empty} made a layer, {empty} changed only "
+            "the config (shown as empty)."
+            if config
+            else "No build history for this manifest."
+        )
+        for column in (0, 1, 2):
+            self.table.resizeColumnToContents(column)

@@ -1,0 +1,329 @@
+"""The sign-in dialog: registry, kind of sign-in, username and secret, where to keep them, and a
+test sign-in that runs on the worker with a throwaway client."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from acr_desktop.credentials import CredentialStore
+from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
+from acr_desktop.registry.client import RegistryClient, SignInResult
+from acr_desktop.registry.errors import InvalidReference, RegistryError
+from acr_desktop.registry.reference import normalize_registry
+from acr_desktop.registry.transport import Transport
+from acr_desktop.ui.worker import Job, JobRunner
+
+KIND_PASSWORD = "password"
+KIND_REFRESH_TOKEN = "refresh_token"
+KIND_ANONYMOUS = "anonymous"
+KINDS = (
+    (KIND_PASSWORD, "Username and password or token"),
+    (KIND_REFRESH_TOKEN, "ACR refresh token (az acr login --expose-token)"),
+    (KIND_ANONYMOUS, "Anonymous"),
+)
+OK_COLOR = "#1b7f37"
+ERROR_COLOR = "#c62828"
+SESSION_ONLY_NOTE = (
+    "No keyring is available on this system, so credentials are kept for this session only. "
+    "They are never written to a file."
+)
+
+
+def settings_key(registry: str, name: str) -> str:
+    """Where QSettings keeps what is known about a registry (never a secret)."""
+    return f"registries/{registry}/{name}"
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        row.addWidget(widget)
+    return row
+
+
+class _WrappedLabel(QLabel):
+    """A word-wrapped label whose height comes from height-for-width alone: QLabel's own hint
+    guesses a narrow width, and layouts then reserve lines of empty space under it."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # registry messages are not markup
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+
+class CredentialsDialog(QDialog):
+    """Signals:
+    forgotten(str, str): (registry, username) whose stored credentials the user removed.
+    """
+
+    forgotten = Signal(str, str)
+
+    def __init__(
+        self,
+        registry: str,
+        store: CredentialStore,
+        runner: JobRunner,
+        *,
+        repository: str | None = None,
+        message: str | None = None,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._runner = runner
+        self._repository = repository
+        self._settings = settings if settings is not None else QSettings()
+        self._persistent = store.persistent()
+        self._job: Job | None = None
+        self._typed_username = ""
+        self.setWindowTitle("Sign in to a registry")
+        self.setMinimumWidth(460)
+
+        self.message_label = _WrappedLabel(message or "")
+        self.message_label.setStyleSheet("font-weight: bold;")
+        self.message_label.setVisible(bool(message))
+        self.registry_edit = QLineEdit(registry)
+        self.registry_edit.setPlaceholderText("myregistry.azurecr.io")
+        self.kind_combo = QComboBox()
+        for kind, text in KINDS:
+            self.kind_combo.addItem(text, kind)
+        self.username_edit = QLineEdit()
+        self.secret_edit = QLineEdit()
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_label = QLabel("&Password or token:")
+        self.secret_label.setBuddy(self.secret_edit)
+        # Its longest text sets the width, so switching kinds does not shift the fields.
+        self.secret_label.setMinimumWidth(self.secret_label.sizeHint().width())
+        self.show_button = QPushButton("Show")
+        self.show_button.setCheckable(True)
+        backend = store.backend_name() if self._persistent else "a keyring"
+        self.remember_check = QCheckBox(f"Remember in {backend}")
+        self.remember_check.setChecked(self._persistent)
+        self.remember_check.setEnabled(self._persistent)
+        self.session_note = _WrappedLabel(SESSION_ONLY_NOTE)
+        self.session_note.setVisible(not self._persistent)
+        self.test_button = QPushButton("Test sign-in")
+        self.forget_button = QPushButton("Forget")
+        for button in (self.show_button, self.test_button, self.forget_button):
+            button.setAutoDefault(False)  # Enter means OK
+        self.result_label = _WrappedLabel()
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self._lay_out()
+
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.show_button.toggled.connect(self._show_secret)
+        self.test_button.clicked.connect(self.test_sign_in)
+        self.forget_button.clicked.connect(self.forget)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self._prefill(registry)
+        for edit in (self.registry_edit, self.username_edit, self.secret_edit):
+            edit.textChanged.connect(self._inputs_changed)
+        self._kind_changed()
+
+    def _lay_out(self) -> None:
+        test_row = _row(self.test_button, self.forget_button)
+        test_row.addStretch(1)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("&Registry:", self.registry_edit)
+        form.addRow("Sign in &with:", self.kind_combo)
+        form.addRow("&Username:", self.username_edit)
+        form.addRow(self.secret_label, _row(self.secret_edit, self.show_button))
+        form.addRow("", self.remember_check)
+        form.addRow("", self.session_note)
+        form.addRow("", test_row)
+        form.addRow("", self.result_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message_label)
+        layout.addSpacing(4 if self.message_label.text() else 0)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+    def _prefill(self, registry: str) -> None:
+        known = self._normalized(registry)
+        if known is None:
+            return
+        username = str(self._settings.value(settings_key(known, "username"), "") or "")
+        kind = str(self._settings.value(settings_key(known, "kind"), "") or "")
+        if username == ACR_REFRESH_USERNAME:
+            kind = KIND_REFRESH_TOKEN
+        self.username_edit.setText(username if username != ACR_REFRESH_USERNAME else "")
+        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(kind)))
+        saved = self._store.load(known, username) if username else None
+        if saved is not None:
+            self.secret_edit.setText(saved.secret)
+
+    # -- what the dialog says ------------------------------------------------------------------
+    def kind(self) -> str:
+        return str(self.kind_combo.currentData())
+
+    def registry(self) -> str:
+        return self._normalized(self.registry_edit.text()) or self.registry_edit.text().strip()
+
+    def credentials(self) -> Credentials | None:
+        """None means anonymous."""
+        if self.kind() == KIND_ANONYMOUS:
+            return None
+        return Credentials.for_user(self.username_edit.text().strip(), self.secret_edit.text())
+
+    def remember(self) -> bool:
+        return self.remember_check.isEnabled() and self.remember_check.isChecked()
+
+    @staticmethod
+    def _normalized(registry: str) -> str | None:
+        try:
+            return normalize_registry(registry)
+        except InvalidReference:
+            return None
+
+    # -- reactions -----------------------------------------------------------------------------
+    def _kind_changed(self) -> None:
+        kind = self.kind()
+        username = self.username_edit.text()
+        if kind == KIND_REFRESH_TOKEN and username != ACR_REFRESH_USERNAME:
+            self._typed_username = username
+            self.username_edit.setText(ACR_REFRESH_USERNAME)
+        elif kind != KIND_REFRESH_TOKEN and username == ACR_REFRESH_USERNAME:
+            self.username_edit.setText(self._typed_username)
+        self.username_edit.setEnabled(kind == KIND_PASSWORD)
+        self.secret_edit.setEnabled(kind != KIND_ANONYMOUS)
+        self.show_button.setEnabled(kind != KIND_ANONYMOUS)
+        self.remember_check.setEnabled(self._persistent and kind != KIND_ANONYMOUS)
+        refresh = kind == KIND_REFRESH_TOKEN
+        self.secret_label.setText("&Refresh token:" if refresh else "&Password or token:")
+        self._inputs_changed()
+
+    def _inputs_changed(self) -> None:
+        """Any edit makes an earlier test answer meaningless: drop it."""
+        if self._job is not None:
+            self._job.cancel()
+        self._set_testing(None)
+        self._show_result("", None)
+        if self.registry_edit.text().strip():
+            try:
+                normalize_registry(self.registry_edit.text())
+            except InvalidReference as exc:
+                self._show_result(str(exc), ERROR_COLOR)  # why OK is disabled
+
+    def _update_buttons(self) -> None:
+        registry_ok = self._normalized(self.registry_edit.text()) is not None
+        user = self.kind() != KIND_ANONYMOUS and bool(self.username_edit.text().strip())
+        filled = self.kind() == KIND_ANONYMOUS or (user and bool(self.secret_edit.text()))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(registry_ok and filled)
+        self.test_button.setEnabled(registry_ok and filled and self._job is None)
+        self.forget_button.setEnabled(registry_ok and user)
+
+    def _set_testing(self, job: Job | None) -> None:
+        self._job = job
+        self.test_button.setText("Testing…" if job else "Test sign-in")
+        self._update_buttons()
+
+    def _show_secret(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.secret_edit.setEchoMode(mode)
+        self.show_button.setText("Hide" if shown else "Show")
+
+    def _show_result(self, text: str, color: str | None) -> None:
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet(f"color: {color};" if color else "")
+        self.result_label.setVisible(bool(text))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show every wrapped line: Qt does not grow a window for height-for-width."""
+        layout = self.layout()
+        if not self.isVisible() or layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    # -- actions -------------------------------------------------------------------------------
+    def test_sign_in(self) -> None:
+        """Sign in on the worker with a throwaway client; the answer shows under the buttons."""
+        registry, credentials, repository = self.registry(), self.credentials(), self._repository
+
+        def sign_in() -> SignInResult:
+            transport = Transport()
+            transport.set_credentials(registry, credentials)
+            return RegistryClient(transport).sign_in(registry, repository)
+
+        job = self._runner.start("sign-in", sign_in)
+        job.returned.connect(self._signed_in)
+        job.errored.connect(self._sign_in_failed)
+        job.settled.connect(self._test_settled)
+        self._set_testing(job)
+        self._show_result(f"Signing in to {registry}…", None)
+
+    def _test_settled(self) -> None:
+        job = self._job
+        if job is not None and not job.running:  # an older, cancelled job may settle late
+            self._set_testing(None)
+            if job.cancelled or job.superseded:
+                self._show_result("", None)
+
+    def _signed_in(self, result: object) -> None:
+        if isinstance(result, SignInResult):
+            self._show_result(result.describe(), OK_COLOR)
+
+    def _sign_in_failed(self, error: object) -> None:
+        if isinstance(error, RegistryError):
+            text = str(error)
+        else:  # a bug, not a registry answer: its text may hold anything
+            text = f"The sign-in test failed unexpectedly ({type(error).__name__})."
+        self._show_result(text, ERROR_COLOR)
+
+    def forget(self) -> None:
+        """Remove what is stored for this registry and username: keyring, session, settings."""
+        registry = self.registry()
+        username = Credentials.for_user(self.username_edit.text().strip(), "").username
+        self._store.forget(registry, username)
+        self._settings.remove(f"registries/{registry}")
+        self._settings.sync()
+        self.secret_edit.clear()
+        self.forgotten.emit(registry, username)
+        self._show_result(f"Forgot the saved sign-in of {username} for {registry}.", None)
+
+    def accept(self) -> None:
+        registry, credentials = self.registry(), self.credentials()
+        if credentials is not None:
+            if self.remember():
+                self._store.save(registry, credentials)
+            else:  # not remembered: no stale copy in the keyring either
+                self._store.forget(registry, credentials.username)
+                self._store.session_only(registry, credentials)
+            self._settings.setValue(settings_key(registry, "username"), credentials.username)
+        self._settings.setValue(settings_key(registry, "kind"), self.kind())
+        self._settings.sync()
+        super().accept()
+
+    def done(self, result: int) -> None:
+        if self._job is not None:
+            self._job.cancel()  # its answer is dropped
+            self._job = None
+        super().done(result)

@@ -1,0 +1,234 @@
+"""The inspector: summary, platforms of an index, layers, config, and the raw JSON beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from acr_desktop.copy_formats import pinned, pull_line, tag_and_digest
+from acr_desktop.inspection import Inspection
+from acr_desktop.registry.manifest import Descriptor
+from acr_desktop.registry.reference import Reference
+from acr_desktop.text import format_size
+from acr_desktop.ui.config_view import ConfigView, HistoryView
+from acr_desktop.ui.json_view import JsonView
+from acr_desktop.ui.models import LayerRow, LayersModel, PlatformRow, PlatformsModel
+from acr_desktop.ui.summary import SummaryPanel
+from acr_desktop.ui.tables import RowTable
+
+
+class Inspector(QWidget):
+    """Signals:
+    platform_chosen(object): the user picked an index entry (a Descriptor) to look inside.
+    copied(str): something was put on the clipboard (for the status bar).
+    """
+
+    platform_chosen = Signal(object)
+    copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inspection: Inspection | None = None
+        self.summary = SummaryPanel()
+        self.summary.copied.connect(self.copied)
+
+        self.platforms_model = PlatformsModel(self)
+        self.platforms = RowTable(self.platforms_model)
+        self.platforms.setObjectName("platforms")
+        self.platforms.copy_actions = [
+            ("Copy digest", lambda rows: [r.descriptor.digest for r in rows]),  # type: ignore[attr-defined]
+            ("Copy pinned reference", lambda rows: [self._pin(r, pinned) for r in rows]),
+            (
+                "Copy reference with tag and digest",
+                lambda rows: [self._pin(r, tag_and_digest) for r in rows],
+            ),
+            ("Copy docker pull command", lambda rows: [self._pin(r, pull_line) for r in rows]),
+        ]
+        self.platforms.clicked.connect(self._platform_clicked)
+        self.platforms.activated.connect(self._platform_clicked)
+        self.platforms_box = QGroupBox("Platforms")
+        box = QVBoxLayout(self.platforms_box)
+        box.addWidget(self.platforms)
+        self.attestation_note = QLabel()
+        self.attestation_note.setWordWrap(True)
+        box.addWidget(self.attestation_note)
+
+        self.layers_model = LayersModel(self)
+        self.layers = RowTable(self.layers_model)
+        self.layers.setObjectName("layers")
+        self.layers.copy_actions = [
+            ("Copy digest", lambda rows: [r.descriptor.digest for r in rows]),  # type: ignore[attr-defined]
+            ("Copy size in bytes", lambda rows: [str(r.descriptor.size) for r in rows]),  # type: ignore[attr-defined]
+        ]
+        self.layers.selectionModel().selectionChanged.connect(self._layer_selected)
+        self.layers_total = QLabel()
+        layers_page = QWidget()
+        lp = QVBoxLayout(layers_page)
+        lp.setContentsMargins(0, 0, 0, 0)
+        lp.addWidget(self.layers)
+        lp.addWidget(self.layers_total)
+
+        self.config_view = ConfigView()
+        self.history_view = HistoryView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(layers_page, "Layers")
+        self.tabs.addTab(self.config_view, "Config")
+        self.tabs.addTab(self.history_view, "History")
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.platforms_box)
+        left.addWidget(self.tabs)
+        left.setStretchFactor(1, 1)
+
+        self.document = QComboBox()
+        self.document.currentIndexChanged.connect(self._show_document)
+        self.json = JsonView()
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Document"))
+        row.addWidget(self.document, 1)
+        rl.addLayout(row)
+        rl.addWidget(self.json)
+
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(left)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.split, 1)
+        self._documents: list[bytes] = []
+        self._layers_state_restored = False
+
+    # -- showing -------------------------------------------------------------------------------
+    def show_inspection(self, ins: Inspection) -> None:
+        self.inspection = ins
+        self.summary.show_inspection(ins)
+        index = ins.index
+        self.platforms_box.setVisible(index is not None)
+        if index is not None:
+            rows = [PlatformRow(d, index.attestations_of(d.digest)) for d in index.platforms]
+            self.platforms_model.set_rows(rows)
+            self.platforms.resizeColumnsToContents()
+            count = len(index.attestations)
+            self.attestation_note.setVisible(count > 0)
+            self.attestation_note.setText(
+                f"{count} attestation manifest{'s' if count != 1 else ''} (provenance / SBOM) "
+                "describe the platforms above; they are not platforms themselves."
+            )
+            self._select_platform_row(ins.platform_entry)
+        image = ins.image_manifest
+        steps = ins.config.config.history if ins.config else ()
+        made_by = {s.layer_index: s.created_by for s in steps if s.layer_index is not None}
+        layers = image.layers if image else ()
+        self.layers_model.set_rows(
+            [LayerRow(i + 1, d, made_by.get(i)) for i, d in enumerate(layers)]
+        )
+        if image is not None:
+            self.layers_total.setText(
+                f"{len(layers)} layer{'s' if len(layers) != 1 else ''} · "
+                f"{format_size(image.layers_size)} compressed ({image.layers_size:,} bytes) · "
+                f"config {format_size(image.config.size)}"
+            )
+        else:
+            self.layers_total.setText("No layers: this manifest is not an image.")
+        self.config_view.show_config(ins.config.config if ins.config else None)
+        self.history_view.show_config(ins.config.config if ins.config else None)
+        if not self._layers_state_restored:
+            for column in range(LayersModel.COL_STEP):
+                self.layers.resizeColumnToContents(column)
+        self._fill_documents(ins)
+
+    def _fill_documents(self, ins: Inspection) -> None:
+        self.document.blockSignals(True)
+        self.document.clear()
+        self._documents = []
+        if ins.index is not None:
+            self.document.addItem("Index manifest")
+            self._documents.append(ins.top.raw)
+        if ins.image is not None:
+            what = (
+                f"Image manifest ({ins.platform_entry.platform})"
+                if ins.platform_entry and ins.platform_entry.platform
+                else "Manifest"
+            )
+            self.document.addItem(what)
+            self._documents.append(ins.image.raw)
+        elif ins.index is None:
+            self.document.addItem("Manifest")
+            self._documents.append(ins.top.raw)
+        if ins.config is not None:
+            self.document.addItem("Image config")
+            self._documents.append(ins.config.raw)
+        self.document.blockSignals(False)
+        # Show the manifest whose rows are in the table: the image if there is one.
+        self.document.setCurrentIndex(1 if ins.index is not None and ins.image is not None else 0)
+        self._show_document(self.document.currentIndex())
+
+    def _show_document(self, number: int) -> None:
+        if 0 <= number < len(self._documents):
+            self.json.set_document(self._documents[number])
+
+    def _select_platform_row(self, entry: Descriptor | None) -> None:
+        if entry is None:
+            return
+        for row in range(self.platforms.proxy.rowCount()):
+            obj = self.platforms.proxy.index(row, 0).data(Qt.ItemDataRole.UserRole + 2)
+            if obj is not None and obj.descriptor.digest == entry.digest:
+                self.platforms.selectRow(row)
+                return
+
+    # -- interaction ---------------------------------------------------------------------------
+    def _platform_clicked(self) -> None:
+        row = self.platforms.current_object()
+        if isinstance(row, PlatformRow) and (
+            self.inspection is None
+            or self.inspection.platform_entry is None
+            or self.inspection.platform_entry.digest != row.descriptor.digest
+        ):
+            self.platform_chosen.emit(row.descriptor)
+
+    def _layer_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        row = self.layers.current_object()
+        if isinstance(row, LayerRow):
+            image_doc = 1 if self.inspection and self.inspection.index is not None else 0
+            if self.document.currentIndex() != image_doc:
+                self.document.setCurrentIndex(image_doc)
+            self.json.highlight_digest(row.descriptor.digest)
+
+    def _pin(self, row: object, how: Callable[[Reference, str], str]) -> str:
+        assert isinstance(row, PlatformRow) and self.inspection is not None
+        return how(self.inspection.top.reference, row.descriptor.digest)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("inspector/split", self.split.saveState())
+        settings.setValue("inspector/layers_header", self.layers.horizontalHeader().saveState())
+        settings.setValue(
+            "inspector/platforms_header", self.platforms.horizontalHeader().saveState()
+        )
+
+    def restore_state(self, settings: QSettings) -> None:
+        for key, restore in (
+            ("inspector/split", self.split.restoreState),
+            ("inspector/layers_header", self.layers.horizontalHeader().restoreState),
+            ("inspector/platforms_header", self.platforms.horizontalHeader().restoreState),
+        ):
+            value = settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+                self._layers_state_restored |= key == "inspector/layers_header"

@@ -1,0 +1,62 @@
+"""Every typed error from the core as one sentence plus the next step a person can take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from acr_desktop.registry import errors
+
+
+class NextStep(Enum):
+    NONE = ""
+    SIGN_IN = "Sign in again"
+    RETRY = "Retry"
+    EDIT = "Fix the reference"
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    step: NextStep
+    level: str = "error"  # "error" or "warning"
+
+
+def describe(exc: BaseException) -> Message:
+    if isinstance(exc, errors.InvalidReference):
+        return Message(str(exc), NextStep.EDIT)
+    if isinstance(exc, errors.AuthenticationRequired):
+        return Message(str(exc), NextStep.SIGN_IN)
+    if isinstance(exc, errors.AccessDenied):
+        return Message(
+            f"{exc} Ask for access, or sign in with an account that has it.", NextStep.SIGN_IN
+        )
+    if isinstance(exc, errors.NotFound):
+        hint = {
+            "repository": " Check the repository name (names are lower case).",
+            "tag": " Check the tag, or browse the repository's tags.",
+        }.get(exc.what, "")
+        return Message(f"{exc}{hint}", NextStep.EDIT)
+    if isinstance(exc, errors.RateLimited):
+        return Message(str(exc), NextStep.RETRY)
+    if isinstance(exc, errors.TLSFailure):
+        return Message(
+            f"{exc} If your network inspects TLS, your administrator's CA must be trusted.",
+            NextStep.RETRY,
+        )
+    if isinstance(exc, errors.RegistryUnreachable):
+        return Message(f"{exc} Check the host name and your network or proxy.", NextStep.RETRY)
+    if isinstance(exc, errors.DigestMismatch):
+        return Message(
+            f"{exc} Do not trust this content; try again, or report it to the registry owner.",
+            NextStep.RETRY,
+        )
+    if isinstance(exc, errors.TooLarge):
+        return Message(str(exc), NextStep.NONE)
+    if isinstance(exc, errors.RegistryError):
+        return Message(str(exc), NextStep.RETRY)
+    # Not a registry error: a bug. Say so without dumping internals (they may hold anything).
+    return Message(
+        f"Something unexpected went wrong ({type(exc).__name__}). The app is still usable.",
+        NextStep.RETRY,
+    )

@@ -1,0 +1,177 @@
+"""The summary at the top of an inspection: reference, verified digest, type, size, created."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from acr_desktop.copy_formats import COPY_FORMATS, render
+from acr_desktop.inspection import Inspection
+from acr_desktop.registry import mediatypes as mt
+from acr_desktop.registry.client import FetchedManifest
+from acr_desktop.registry.manifest import ImageIndex, ImageManifest, Schema1Manifest
+from acr_desktop.text import format_size
+from acr_desktop.ui.clipboard import copy_text
+
+OK_COLOUR = "#1a7f37"
+WARN_COLOUR = "#b35900"
+
+
+def _selectable(label: QLabel) -> QLabel:
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return label
+
+
+class DigestLine(QWidget):
+    """A digest, its verification mark, and a Copy button with the pinned forms."""
+
+    copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.digest = _selectable(QLabel())
+        self.digest.setObjectName("digest")
+        font = self.digest.font()
+        font.setFamily("monospace")
+        self.digest.setFont(font)
+        self.mark = QLabel()
+        self.copy = QToolButton()
+        self.copy.setText("Copy")
+        self.copy.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.copy.clicked.connect(lambda: self.copy_as("digest"))
+        self.menu = QMenu(self.copy)
+        for kind, label in COPY_FORMATS:
+            action = self.menu.addAction(label)
+            action.triggered.connect(lambda _=False, k=kind: self.copy_as(k))
+        self.copy.setMenu(self.menu)
+        layout.addWidget(self.digest, 1)
+        layout.addWidget(self.mark)
+        layout.addWidget(self.copy)
+        self.fetched: FetchedManifest | None = None
+
+    def show_manifest(self, fetched: FetchedManifest) -> None:
+        self.fetched = fetched
+        self.digest.setText(fetched.digest)
+        if fetched.header_mismatch:
+            self.mark.setText(f"<span style='color:{WARN_COLOUR}'>⚠ registry digest differs</span>")
+            self.mark.setToolTip(
+                f"Docker-Content-Digest said {fetched.header_digest}; the digest shown is "
+                "computed from the bytes received."
+            )
+        elif fetched.verified:
+            self.mark.setText(f"<span style='color:{OK_COLOUR}'>✔ verified</span>")
+            self.mark.setToolTip(
+                f"Computed from the exact bytes received; matches the {fetched.verified_by}."
+            )
+        else:
+            self.mark.setText("computed")
+            self.mark.setToolTip(
+                "Computed from the exact bytes received; the registry sent no digest to compare."
+            )
+
+    def copy_as(self, kind: str) -> None:
+        if self.fetched is not None:
+            text = render(kind, self.fetched.reference, self.fetched.digest)
+            copy_text(text)
+            self.copied.emit(text)
+
+
+class SummaryPanel(QWidget):
+    copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.reference = _selectable(QLabel())
+        self.reference.setObjectName("reference")
+        bold = self.reference.font()
+        bold.setBold(True)
+        bold.setPointSizeF(bold.pointSizeF() * 1.15)
+        self.reference.setFont(bold)
+        self.digest = DigestLine()
+        self.digest.copied.connect(self.copied)
+        self.platform_digest = DigestLine()
+        self.platform_digest.copied.connect(self.copied)
+        self.kind = _selectable(QLabel())
+        self.size_label = _selectable(QLabel())
+        self.created = _selectable(QLabel())
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        form.addRow("Reference", self.reference)
+        form.addRow("Digest", self.digest)
+        form.addRow("Type", self.kind)
+        form.addRow("Platform digest", self.platform_digest)
+        form.addRow("Size", self.size_label)
+        form.addRow("Created", self.created)
+        form.addRow("", self.warnings)
+        self.form = form
+
+    def show_inspection(self, ins: Inspection) -> None:
+        top = ins.top
+        self.reference.setText(str(ins.reference))
+        self.digest.show_manifest(top)
+        self.kind.setText(_describe_kind(top))
+        platform_shown = ins.index is not None and ins.image is not None
+        self.form.setRowVisible(self.platform_digest, platform_shown)
+        if platform_shown and ins.image is not None and ins.platform_entry is not None:
+            self.platform_digest.show_manifest(ins.image)
+            label = self.form.labelForField(self.platform_digest)
+            if isinstance(label, QLabel):
+                label.setText(f"{ins.platform_entry.platform or 'Entry'} digest")
+        image = ins.image_manifest
+        if image is not None:
+            self.size_label.setText(
+                f"{format_size(image.layers_size)} compressed in {len(image.layers)} "
+                f"layer{'s' if len(image.layers) != 1 else ''} ({image.layers_size:,} bytes)"
+            )
+        elif ins.index is not None:
+            self.size_label.setText(f"{len(ins.index.platforms)} platforms")
+        else:
+            self.size_label.setText(f"{len(top.raw):,} bytes of manifest")
+        config = ins.config.config if ins.config else None
+        created = (config.created or "") if config else ""
+        if config:
+            created = _nice_time(created) + (f"  ·  {config.platform}" if config.platform else "")
+        self.created.setText(created or "—")
+        warnings = list(top.warnings) + (list(ins.image.warnings) if ins.image else [])
+        warnings = list(dict.fromkeys(warnings))
+        self.warnings.setVisible(bool(warnings))
+        self.warnings.setText(
+            "".join(f"<div style='color:{WARN_COLOUR}'>⚠ {w}</div>" for w in warnings)
+        )
+
+
+def _describe_kind(fetched: FetchedManifest) -> str:
+    m = fetched.manifest
+    name = mt.plain_name(fetched.media_type)
+    if isinstance(m, ImageIndex):
+        extra = f" — {len(m.platforms)} platform{'s' if len(m.platforms) != 1 else ''}"
+        if m.attestations:
+            extra += f", {len(m.attestations)} attestation{'s' if len(m.attestations) != 1 else ''}"
+        return name + extra
+    if isinstance(m, ImageManifest) and m.artifact_type:
+        return f"{name} — artifact: {mt.plain_name(m.artifact_type)}"
+    if isinstance(m, Schema1Manifest):
+        return name + " — shown read-only"
+    return name
+
+
+def _nice_time(value: str) -> str:
+    """`2024-01-02T03:04:05.123456789Z` → `2024-01-02 03:04:05 UTC`."""
+    if len(value) >= 19 and value[10] == "T":
+        zone = " UTC" if value.endswith("Z") else ""
+        return value[:10] + " " + value[11:19] + zone
+    return value

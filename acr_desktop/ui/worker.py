@@ -1,0 +1,129 @@
+"""The one worker type: runs a function on the thread pool, with cancel, and drops stale answers.
+
+Signals (of `Job`):
+    returned(object): the function's result, delivered on the UI thread.
+    errored(object): the exception it raised (a `RegistryError` for anything the core knows).
+    finished(): after either, unless the job was cancelled or superseded.
+
+Each `JobRunner.start(channel, fn)` supersedes the previous job on the same channel: the old one
+is cancelled (the core checks between HTTP calls; timeouts bound the rest) and whatever it
+still returns is dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from acr_desktop.registry.cancel import cancellation
+from acr_desktop.registry.errors import Cancelled
+
+
+class Job(QObject):
+    returned = Signal(object)
+    errored = Signal(object)
+    finished = Signal()
+    settled = Signal()  # always, on the UI thread, once the function has returned or raised
+    _done = Signal(object, object)  # (result, error), emitted from the worker thread
+
+    def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.fn = fn
+        self.cancel_event = threading.Event()
+        self.superseded = False
+        self.running = True
+        self._done.connect(self._deliver)  # queued: the Job lives on the UI thread
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def _run(self) -> None:
+        result: Any = None
+        error: BaseException | None = None
+        with cancellation(self.cancel_event):
+            try:
+                result = self.fn()
+            except BaseException as exc:  # every failure goes back to the UI
+                error = exc
+        with contextlib.suppress(RuntimeError):  # the Job was deleted with the window
+            self._done.emit(result, error)
+
+    def _deliver(self, result: object, error: object) -> None:
+        self.running = False
+        self.settled.emit()
+        if self.cancelled or self.superseded or isinstance(error, Cancelled):
+            return
+        if error is not None:
+            self.errored.emit(error)
+        else:
+            self.returned.emit(result)
+        self.finished.emit()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+
+    def run(self) -> None:
+        self.job._run()
+
+
+class JobRunner(QObject):
+    """Starts jobs on a private thread pool; one current job per channel."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._current: dict[str, Job] = {}
+
+    def start(self, channel: str, fn: Callable[[], Any]) -> Job:
+        previous = self._current.get(channel)
+        if previous is not None and previous.running:
+            previous.superseded = True
+            previous.cancel()
+        job = Job(fn, self)
+        self._current[channel] = job
+        job.settled.connect(lambda: self._job_done(channel, job))
+        self.pool.start(_Runnable(job))
+        self.busy_changed.emit(True)
+        return job
+
+    def _job_done(self, channel: str, job: Job) -> None:
+        if self._current.get(channel) is job:
+            del self._current[channel]
+        job.deleteLater()
+        if not self.busy:
+            self.busy_changed.emit(False)
+
+    def cancel(self, channel: str | None = None) -> None:
+        for name, job in list(self._current.items()):
+            if channel is None or name == channel:
+                job.cancel()
+                del self._current[name]
+        if not self.busy:
+            self.busy_changed.emit(False)
+
+    @property
+    def busy(self) -> bool:
+        return any(job.running for job in self._current.values())
+
+    def is_busy(self, channel: str) -> bool:
+        job = self._current.get(channel)
+        return job is not None and job.running
+
+    def shutdown(self, wait_ms: int = 2000) -> None:
+        """Cancel everything and wait a little for the threads (network calls have timeouts)."""
+        self.cancel()
+        self.pool.waitForDone(wait_ms)

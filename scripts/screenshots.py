@@ -1,0 +1,96 @@
+"""Render the window on the local test registry to PNGs under docs/screenshots/ (offscreen).
+
+QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import keyring.backends.fail  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from acr_desktop.credentials import CredentialStore  # noqa: E402
+from acr_desktop.ui.main_window import MainWindow  # noqa: E402
+from tests.rig import Registry, TokenServer, push_all  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def wait_for(signal: object, ms: int = 10_000) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)  # type: ignore[attr-defined]
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def settle(ms: int = 200) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv)
+    app.setApplicationName("ACR Desktop")
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "ts").mkdir()
+        token_server = TokenServer(Path(tmp) / "ts")
+        (Path(tmp) / "reg").mkdir()
+        registry = Registry(Path(tmp) / "reg", "token", token_server).start()
+        try:
+            registry.content = push_all(registry.url, registry.push_headers())
+            settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)
+            store = CredentialStore(backend=keyring.backends.fail.Keyring())
+            window = MainWindow(settings=settings, store=store)
+            window.resize(1280, 800)
+            window.show()
+            settle()
+            window.grab().save(str(OUT / "empty.png"))
+            window.inspect_text(f"{registry.host}/public/hello:latest")
+            wait_for(window.inspected)
+            settle()
+            window.grab().save(str(OUT / "image.png"))
+            from acr_desktop.registry.auth import Credentials
+            from tests.rig import ALICE_PASSWORD, ALICE_USER
+
+            store.session_only(registry.host, Credentials(ALICE_USER, ALICE_PASSWORD))
+            settings.setValue(f"registries/{registry.host}/username", ALICE_USER)
+            window.inspect_text(f"{registry.host}/test/app:index")
+            wait_for(window.inspected)
+            settle()
+            window.grab().save(str(OUT / "index.png"))
+            window.inspector.layers.selectRow(1)
+            settle()
+            window.grab().save(str(OUT / "layer-selected.png"))
+            window.inspector.tabs.setCurrentIndex(1)
+            settle()
+            window.grab().save(str(OUT / "config.png"))
+            window.inspector.tabs.setCurrentIndex(0)
+            window.inspect_text(f"{registry.host}/test/app:nope")
+            wait_for(window.failed)
+            settle(300)
+            window.grab().save(str(OUT / "error.png"))
+            dialog = getattr(window, "sign_in_dialog", None)
+            if dialog is None:
+                window.open_sign_in(None)
+                dialog = window.sign_in_dialog
+            settle()
+            dialog.grab().save(str(OUT / "credentials.png"))
+            dialog.reject()
+            window.close()
+        finally:
+            registry.stop()
+            token_server.stop()
+    print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Fixtures for the window: temp settings, a session-only credential store, a counted client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring.backends.fail
+import pytest
+import requests
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from acr_desktop.credentials import CredentialStore
+from acr_desktop.registry.client import RegistryClient
+from acr_desktop.registry.transport import Transport
+from acr_desktop.ui.main_window import MainWindow
+
+
+class CountingClient(RegistryClient):
+    """A real client whose HTTP requests are counted (registry and token service alike)."""
+
+    def __init__(self, timeout: tuple[float, float] = (2.0, 10.0)) -> None:
+        self.calls: list[tuple[str, str, int]] = []
+        session = requests.Session()
+        session.hooks["response"].append(
+            lambda r, *a, **k: self.calls.append(
+                (r.request.method or "", r.request.path_url, r.status_code)
+            )
+        )
+        super().__init__(Transport(session=session, timeout=timeout))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, settings: QSettings) -> Iterator[MainWindow]:
+    store = CredentialStore(backend=keyring.backends.fail.Keyring())
+    win = MainWindow(settings=settings, store=store, client=CountingClient())
+    qtbot.addWidget(win)
+    win.resize(1200, 760)
+    win.show()
+    yield win
+    win.runner.shutdown(2000)

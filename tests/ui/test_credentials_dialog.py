@@ -1,0 +1,331 @@
+"""The sign-in dialog: prefill, kinds, session-only note, test sign-in on the worker, forget."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from keyring.backends import fail
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from acr_desktop.credentials import CredentialStore, service_name
+from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
+from acr_desktop.ui.credentials_dialog import (
+    ERROR_COLOR,
+    KIND_ANONYMOUS,
+    KIND_PASSWORD,
+    KIND_REFRESH_TOKEN,
+    OK_COLOR,
+    SESSION_ONLY_NOTE,
+    CredentialsDialog,
+    settings_key,
+)
+from acr_desktop.ui.worker import JobRunner
+from tests.rig import FakeRequest, FakeServer, Registry
+from tests.rig.fake_server import Response
+from tests.rig.token_server import PULLER_PASSWORD, PULLER_USER
+from tests.secret_service import MemoryKeyring
+
+REGISTRY = "myregistry.azurecr.io"
+SECRET = "dialog-Pa55w0rd-SECRET"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def runner() -> Iterator[JobRunner]:
+    runner = JobRunner()
+    yield runner
+    runner.shutdown()
+
+
+@pytest.fixture
+def memory() -> MemoryKeyring:
+    return MemoryKeyring()
+
+
+def make_dialog(
+    qtbot: QtBot,
+    settings: QSettings,
+    runner: JobRunner,
+    store: CredentialStore,
+    registry: str = REGISTRY,
+    *,
+    repository: str | None = None,
+    message: str | None = None,
+) -> CredentialsDialog:
+    dialog = CredentialsDialog(
+        registry, store, runner, repository=repository, message=message, settings=settings
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def type_in(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+
+
+def ok_button(dialog: CredentialsDialog) -> QPushButton:
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+
+def assert_renders(dialog: CredentialsDialog, path: Path) -> None:
+    """A real picture, at least the minimum width."""
+    assert dialog.grab().save(str(path))
+    assert dialog.width() >= 460
+    assert path.stat().st_size > 1000
+
+
+def test_prefilled_from_settings(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
+) -> None:
+    settings.setValue(settings_key(REGISTRY, "username"), "alice")
+    dialog = make_dialog(
+        qtbot,
+        settings,
+        runner,
+        CredentialStore(memory),
+        message=f"{REGISTRY} requires you to sign in.",
+    )
+    assert dialog.registry_edit.text() == REGISTRY
+    assert dialog.username_edit.text() == "alice"
+    assert dialog.kind() == KIND_PASSWORD
+    assert dialog.secret_edit.text() == ""
+    assert dialog.secret_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.message_label.isVisible()
+    assert "requires you to sign in" in dialog.message_label.text()
+    assert dialog.remember_check.text() == "Remember in Test Keyring"
+    assert dialog.remember_check.isEnabled()
+    assert not dialog.session_note.isVisible()
+    assert not ok_button(dialog).isEnabled()
+    type_in(qtbot, dialog.secret_edit, SECRET)
+    assert ok_button(dialog).isEnabled()
+    assert_renders(dialog, tmp_path / "credentials_dialog.png")
+    qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
+    assert dialog.secret_edit.echoMode() == QLineEdit.EchoMode.Normal
+    assert dialog.show_button.text() == "Hide"
+
+
+def test_saved_secret_is_prefilled(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+) -> None:
+    settings.setValue(settings_key(REGISTRY, "username"), "alice")
+    memory.set_password(service_name(REGISTRY), "alice", SECRET)
+    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory))
+    assert dialog.secret_edit.text() == SECRET
+    assert dialog.credentials() == Credentials("alice", SECRET)
+
+
+def test_kinds(qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring) -> None:
+    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory))
+    type_in(qtbot, dialog.username_edit, "alice")
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_REFRESH_TOKEN))
+    assert dialog.username_edit.text() == ACR_REFRESH_USERNAME
+    assert not dialog.username_edit.isEnabled()
+    type_in(qtbot, dialog.secret_edit, SECRET)
+    creds = dialog.credentials()
+    assert creds is not None
+    assert creds.kind == "refresh_token"
+    assert creds.username == ACR_REFRESH_USERNAME
+
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_PASSWORD))
+    assert dialog.username_edit.text() == "alice"  # what was typed comes back
+    assert dialog.username_edit.isEnabled()
+
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_ANONYMOUS))
+    assert dialog.credentials() is None
+    assert not dialog.secret_edit.isEnabled()
+    assert not dialog.remember()
+    assert ok_button(dialog).isEnabled()
+
+
+def test_refresh_token_username_in_settings_selects_the_kind(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+) -> None:
+    settings.setValue(settings_key(REGISTRY, "username"), ACR_REFRESH_USERNAME)
+    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory))
+    assert dialog.kind() == KIND_REFRESH_TOKEN
+    assert dialog.username_edit.text() == ACR_REFRESH_USERNAME
+
+
+def test_no_keyring_is_session_only(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, tmp_path: Path
+) -> None:
+    store = CredentialStore(fail.Keyring())
+    dialog = make_dialog(qtbot, settings, runner, store, message="Sign in to continue.")
+    assert not dialog.remember_check.isEnabled()
+    assert not dialog.remember()
+    assert dialog.session_note.isVisible()
+    assert dialog.session_note.text() == SESSION_ONLY_NOTE
+    assert "session only" in SESSION_ONLY_NOTE
+    assert_renders(dialog, tmp_path / "credentials_dialog_session_only.png")
+
+    type_in(qtbot, dialog.username_edit, "alice")
+    type_in(qtbot, dialog.secret_edit, SECRET)
+    dialog.accept()
+    loaded = store.load(REGISTRY, "alice")
+    assert loaded is not None
+    assert loaded.secret == SECRET
+    assert SECRET.encode() not in (tmp_path / "s.ini").read_bytes()
+
+
+def test_sign_in_grants_pull(
+    qtbot: QtBot,
+    settings: QSettings,
+    runner: JobRunner,
+    memory: MemoryKeyring,
+    token_registry: Registry,
+) -> None:
+    dialog = make_dialog(
+        qtbot, settings, runner, CredentialStore(memory), token_registry.host, repository="test/app"
+    )
+    type_in(qtbot, dialog.username_edit, PULLER_USER)
+    type_in(qtbot, dialog.secret_edit, PULLER_PASSWORD)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert not dialog.test_button.isEnabled()
+    assert dialog.test_button.text() == "Testing…"
+    qtbot.waitUntil(lambda: dialog.result_label.text() == "Granted: pull on test/app.")
+    assert_not_truncated(dialog)
+    assert OK_COLOR in dialog.result_label.styleSheet()
+    assert dialog.test_button.isEnabled()
+    assert dialog.test_button.text() == "Test sign-in"
+    assert memory.entries == {}  # testing saves nothing
+
+
+def test_wrong_password_shows_the_error_and_keeps_the_input(
+    qtbot: QtBot,
+    settings: QSettings,
+    runner: JobRunner,
+    memory: MemoryKeyring,
+    token_registry: Registry,
+) -> None:
+    dialog = make_dialog(
+        qtbot, settings, runner, CredentialStore(memory), token_registry.host, repository="test/app"
+    )
+    type_in(qtbot, dialog.username_edit, PULLER_USER)
+    type_in(qtbot, dialog.secret_edit, "wrong-SECRET")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ERROR_COLOR in dialog.result_label.styleSheet())
+    assert PULLER_USER in dialog.result_label.text()
+    assert "wrong-SECRET" not in dialog.result_label.text()
+    assert dialog.username_edit.text() == PULLER_USER
+    assert dialog.secret_edit.text() == "wrong-SECRET"
+    assert dialog.test_button.isEnabled()
+    assert_not_truncated(dialog)
+
+
+def assert_not_truncated(dialog: CredentialsDialog) -> None:
+    """The dialog grew for the wrapped answer (Qt does not do that by itself)."""
+    label = dialog.result_label
+    assert label.height() >= label.heightForWidth(label.width())
+    assert label.geometry().bottom() < dialog.buttons.geometry().top()
+
+
+def test_sign_in_runs_on_the_worker_and_edits_drop_it(
+    qtbot: QtBot,
+    settings: QSettings,
+    runner: JobRunner,
+    memory: MemoryKeyring,
+    fake_server: FakeServer,
+) -> None:
+    gate = threading.Event()
+
+    def slow_ping(_req: FakeRequest) -> Response:
+        gate.wait(10)
+        return 200, {"Content-Type": "application/json"}, b"{}"
+
+    fake_server.route("GET", r"/v2/", slow_ping)
+    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory), fake_server.host)
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_ANONYMOUS))
+    try:
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        qtbot.wait(150)  # the event loop runs while the server holds the request
+        assert dialog.test_button.text() == "Testing…"
+        assert "Signing in" in dialog.result_label.text()
+        gate.set()
+        qtbot.waitUntil(lambda: "needs no sign-in" in dialog.result_label.text())
+
+        gate.clear()
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_PASSWORD))
+        assert dialog.test_button.text() == "Test sign-in"  # the edit cancelled the test
+        gate.set()
+        qtbot.waitUntil(lambda: not runner.busy)
+        qtbot.wait(50)
+        assert dialog.result_label.text() == ""  # its answer was dropped
+    finally:
+        gate.set()
+
+
+def test_invalid_registry_says_why_ok_is_disabled(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+) -> None:
+    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory), "bad host")
+    assert not ok_button(dialog).isEnabled()
+    assert "not a valid registry host name" in dialog.result_label.text()
+    type_in(qtbot, dialog.registry_edit, REGISTRY)
+    assert dialog.result_label.text() == ""
+
+
+def test_accept_saves_to_keyring_and_settings_without_the_secret(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
+) -> None:
+    store = CredentialStore(memory)
+    dialog = make_dialog(qtbot, settings, runner, store, " MyRegistry.azurecr.io/ ")
+    type_in(qtbot, dialog.username_edit, "alice")
+    type_in(qtbot, dialog.secret_edit, SECRET)
+    assert dialog.remember()
+    qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.result() == CredentialsDialog.DialogCode.Accepted
+    assert dialog.registry() == REGISTRY
+    assert dialog.credentials() == Credentials("alice", SECRET)
+    assert memory.entries == {(f"acr-desktop:{REGISTRY}", "alice"): SECRET}
+
+    ini = (tmp_path / "s.ini").read_bytes()
+    assert SECRET.encode() not in ini
+    reread = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert reread.value(settings_key(REGISTRY, "username")) == "alice"
+    assert reread.value(settings_key(REGISTRY, "kind")) == KIND_PASSWORD
+    assert SECRET not in repr(dialog.credentials())
+
+
+def test_not_remembered_stays_out_of_the_keyring(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+) -> None:
+    memory.set_password(service_name(REGISTRY), "alice", "old-SECRET")
+    store = CredentialStore(memory)
+    dialog = make_dialog(qtbot, settings, runner, store)
+    type_in(qtbot, dialog.username_edit, "alice")
+    type_in(qtbot, dialog.secret_edit, SECRET)
+    dialog.remember_check.setChecked(False)
+    dialog.accept()
+    assert memory.entries == {}
+    assert store.load(REGISTRY, "alice") == Credentials("alice", SECRET)
+
+
+def test_forget(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
+) -> None:
+    store = CredentialStore(memory)
+    store.save(REGISTRY, Credentials.for_user("alice", SECRET))
+    settings.setValue(settings_key(REGISTRY, "username"), "alice")
+    dialog = make_dialog(qtbot, settings, runner, store)
+    assert dialog.secret_edit.text() == SECRET
+    with qtbot.waitSignal(dialog.forgotten) as forgotten:
+        qtbot.mouseClick(dialog.forget_button, Qt.MouseButton.LeftButton)
+    assert forgotten.args == [REGISTRY, "alice"]
+    assert memory.entries == {}
+    assert store.load(REGISTRY, "alice") is None
+    assert dialog.secret_edit.text() == ""
+    assert "Forgot" in dialog.result_label.text()
+    reread = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert reread.value(settings_key(REGISTRY, "username")) is None

@@ -1,0 +1,266 @@
+"""JsonView on real manifests: exact text, highlighting, find, descriptor marks, non-JSON bytes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette, QTextCursor
+from pytestqt.qtbot import QtBot
+
+from acr_desktop.ui.json_view import JsonView
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+MANIFEST = "acr-aspnetapp-latest.manifest.json"
+LIST = "mcr-dotnet-runtime-7.0.list.json"
+ALL = sorted(p.name for p in FIXTURES.glob("*.json"))
+
+
+def load(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def pretty(raw: bytes) -> str:
+    return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+
+
+def compact(doc: object) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def marked(view: JsonView) -> Any:
+    """The JSON value under the descriptor mark (the first extra selection)."""
+    selections = view.editor.extraSelections()  # keep the list alive while reading from it
+    text = selections[0].cursor.selectedText()
+    return json.loads(text.replace("\u2029", "\n"))
+
+
+def visible(view: JsonView, position: int) -> bool:
+    cursor = QTextCursor(view.editor.document())
+    cursor.setPosition(position)
+    return view.editor.viewport().rect().contains(view.editor.cursorRect(cursor).center())
+
+
+@pytest.fixture
+def view(qtbot: QtBot) -> JsonView:
+    widget = JsonView()
+    qtbot.addWidget(widget)
+    widget.resize(700, 500)
+    return widget
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_pretty_text_is_exactly_json_dumps(view: JsonView, name: str) -> None:
+    raw = load(name)
+    view.set_document(raw)
+    assert view.editor.toPlainText() == pretty(raw)
+    assert view.text() == pretty(raw)
+    assert view.size_label.text() == f"{len(raw):,} bytes"
+    assert view.note_label.text() == ""
+
+
+def test_exact_bytes_toggle_shows_the_bytes_as_received(view: JsonView) -> None:
+    doc = json.loads(load(MANIFEST))
+    doc["annotations"] = {"org.opencontainers.image.description": "Café ☕ 🐳 ünïcode"}
+    raw = compact(doc)
+    view.set_document(raw)
+    assert view.editor.toPlainText() == pretty(raw) != raw.decode()
+    view.exact_toggle.click()
+    assert view.editor.toPlainText() == raw.decode() == view.text()
+    assert view.size_label.text() == f"{len(raw):,} bytes"
+    view.exact_toggle.click()
+    assert view.editor.toPlainText() == pretty(raw)
+
+
+def test_exact_toggle_survives_a_new_document(view: JsonView) -> None:
+    view.exact_toggle.setChecked(True)
+    view.set_document(load(LIST))
+    assert view.editor.toPlainText() == load(LIST).decode()
+
+
+def test_highlighter_colours_keys_strings_and_digests_differently(view: JsonView) -> None:
+    view.set_document(load(MANIFEST))
+    document = view.editor.document()
+
+    def colours(needle: str) -> dict[str, str]:
+        block = document.findBlock(view.text().index(needle))
+        text = block.text()
+        return {
+            text[r.start : r.start + r.length]: r.format.foreground().color().name()
+            for r in block.layout().formats()
+        }
+
+    media = colours('"mediaType": "application/vnd.docker.container.image.v1+json"')
+    key, value = media['"mediaType"'], media['"application/vnd.docker.container.image.v1+json"']
+    assert key != value
+    assert media[":"] not in (key, value) and media[","] not in (key, value)
+    digest = json.loads(load(MANIFEST))["config"]["digest"]
+    line = colours(f'"digest": "{digest}"')
+    assert line['"digest"'] == key
+    assert line[f'"{digest}"'] not in (key, value)
+    size = colours('"size": 3924')
+    assert size["3924"] not in (key, value)
+    assert document.toPlainText() == pretty(load(MANIFEST))
+
+
+def test_dark_palette_gets_light_colours(view: JsonView) -> None:
+    view.set_document(load(MANIFEST))
+    block = view.editor.document().firstBlock().next()  # '  "schemaVersion": 2,'
+
+    def key_colour() -> QColor:
+        ranges = [r for r in block.layout().formats() if r.length == len('"schemaVersion"')]
+        return ranges[0].format.foreground().color()
+
+    assert key_colour().lightness() < 128
+    palette = view.palette()
+    palette.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    palette.setColor(QPalette.ColorRole.Text, QColor("#dddddd"))
+    view.setPalette(palette)
+    assert key_colour().lightness() > 128
+    assert view.editor.toPlainText() == pretty(load(MANIFEST))
+
+
+def test_find_bar(view: JsonView, qtbot: QtBot) -> None:
+    view.set_document(load(MANIFEST))
+    with qtbot.waitActive(view):
+        view.show()
+        view.activateWindow()
+    view.editor.setFocus()
+    assert view.find_bar.isHidden()
+    qtbot.keyClick(view.editor, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert view.find_bar.isVisible()
+    assert view.find_edit.hasFocus()
+
+    text = view.text().lower()
+    starts = [i for i in range(len(text)) if text.startswith("gzip", i)]
+    assert len(starts) == 7
+    qtbot.keyClicks(view.find_edit, "GZip")
+
+    def current() -> tuple[str, int]:
+        cursor = view.editor.textCursor()
+        return cursor.selectedText(), cursor.selectionStart()
+
+    assert current() == ("gzip", starts[0])
+    assert view.find_count.text() == "1 of 7"
+    qtbot.keyClick(view.find_edit, Qt.Key.Key_Return)
+    assert current() == ("gzip", starts[1])
+    assert view.find_count.text() == "2 of 7"
+    qtbot.keyClick(view.find_edit, Qt.Key.Key_Enter, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(view.find_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert current() == ("gzip", starts[6])
+    assert view.find_count.text() == "7 of 7"
+    assert visible(view, starts[6])
+    assert view.find_edit.styleSheet() == ""
+
+    qtbot.keyClicks(view.find_edit, "zz")
+    assert view.find_count.text() == "No matches"
+    image = view.find_edit.grab().toImage()
+    background = image.pixelColor(image.width() // 2, image.height() - 4)
+    assert background.red() > 240 > background.green() + 20
+    qtbot.keyClick(view.find_edit, Qt.Key.Key_Escape)
+    assert view.find_bar.isHidden()
+    assert view.editor.extraSelections() == []
+    assert view.text() == pretty(load(MANIFEST))
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        (MANIFEST, ("layers", 3)),
+        (MANIFEST, ("config",)),
+        (LIST, ("manifests", 2)),
+        (LIST, ("manifests", 0)),
+    ],
+)
+@pytest.mark.parametrize("exact", [False, True])
+def test_highlight_digest_marks_the_whole_descriptor(
+    view: JsonView, name: str, path: tuple[str | int, ...], exact: bool
+) -> None:
+    raw = load(name)
+    descriptor: Any = json.loads(raw)
+    for part in path:
+        descriptor = descriptor[part]
+    view.exact_toggle.setChecked(exact)
+    view.set_document(raw)
+    shown = view.text()
+    assert view.highlight_digest(descriptor["digest"])
+    assert marked(view) == descriptor
+    assert view.editor.toPlainText() == shown
+    assert not view.highlight_digest("sha256:" + "0" * 64)
+    assert view.editor.extraSelections() == []
+    assert view.editor.toPlainText() == shown
+
+
+def test_highlight_digest_respects_strings_and_nesting(view: JsonView) -> None:
+    doc = json.loads(load(MANIFEST))
+    target = doc["layers"][4]
+    doc["annotations"] = {"ref": target["digest"], "trap": '{"digest": "' + target["digest"]}
+    doc["layers"][1]["annotations"] = {"odd": 'braces } { ] [ and "quotes" \\'}
+    target["annotations"] = {"note": 'a } brace, a " quote {', "🐳": "[{"}
+    doc["subject"] = {"mediaType": "m", "digest": "sha256:" + "5" * 64, "size": 1}
+    view.set_document(compact(doc))
+    assert view.highlight_digest(target["digest"])
+    assert marked(view) == target
+    assert view.highlight_digest(doc["subject"]["digest"])
+    assert marked(view) == doc["subject"]
+    view.exact_toggle.setChecked(True)
+    assert marked(view) == doc["subject"]  # the mark follows the toggle
+    assert view.highlight_digest(target["digest"])
+    assert marked(view) == target
+
+
+def test_exact_bytes_with_crlf_line_ends(view: JsonView) -> None:
+    raw = load(LIST).replace(b"\n", b"\r\n")
+    digest = json.loads(raw)["manifests"][3]
+    view.exact_toggle.setChecked(True)
+    view.set_document(raw)
+    assert view.text() == raw.decode()
+    assert view.highlight_digest(digest["digest"])
+    assert marked(view) == digest
+
+
+def test_highlight_digest_scrolls_into_view_and_toggle_keeps_the_place(
+    view: JsonView, qtbot: QtBot
+) -> None:
+    raw = load(MANIFEST)
+    view.resize(700, 250)
+    view.set_document(raw)
+    view.show()
+    qtbot.waitExposed(view)
+    digest = json.loads(raw)["layers"][-2]["digest"]
+    assert not visible(view, view.text().index(digest))
+    assert view.highlight_digest(digest)
+    assert visible(view, view.text().index(digest))
+    assert view.editor.verticalScrollBar().value() > 0
+    view.exact_toggle.click()  # the fixture's own 3-space indentation: a different layout
+    assert view.text() == raw.decode()
+    assert visible(view, view.text().index(digest))
+    assert marked(view)["digest"] == digest
+    view.exact_toggle.click()
+    assert visible(view, view.text().index(digest))
+    assert marked(view)["digest"] == digest
+
+
+def test_non_json_bytes_are_shown_as_text_with_a_note(view: JsonView) -> None:
+    raw = b"<html><body>502 Bad Gateway \xff</body></html>"
+    view.set_document(raw)
+    assert view.text() == view.editor.toPlainText() == raw.decode("utf-8", errors="replace")
+    assert "Not JSON" in view.note_label.text()
+    assert view.size_label.text() == f"{len(raw)} bytes"
+    assert not view.exact_toggle.isEnabled()
+    assert not view.highlight_digest("sha256:" + "0" * 64)
+    block = view.editor.document().firstBlock()
+    assert block.layout().formats() == []
+
+
+def test_clear(view: JsonView) -> None:
+    view.set_document(load(LIST))
+    view.clear()
+    assert view.text() == view.editor.toPlainText() == ""
+    assert view.size_label.text() == view.note_label.text() == ""
+    view.set_document(b"{}")
+    assert view.text() == "{}"
+    assert view.size_label.text() == "2 bytes"
