@@ -18,20 +18,19 @@ for what they use, in the order the app itself imports it.
 
 from __future__ import annotations
 
-import json
 import os
-import resource
 import sys
-import threading
 import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 START = time.perf_counter()
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+# PySide6 imports threading and typing anyway, but not json: the launch line is written by hand.
+import threading  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:
     import requests
@@ -44,11 +43,30 @@ SAMPLE_TIMEOUT_MS = 15_000
 
 
 def maxrss_kib() -> int:
+    import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
+def _json(value: object) -> str:
+    """JSON for the few plain values of a launch line, without importing json."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_json(v) for v in value) + "]"
+    raise TypeError(type(value).__name__)
+
+
 def emit(record: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(record) + "\n")
+    if "json" in sys.modules:
+        import json
+
+        line = json.dumps(record)
+    else:
+        line = "{" + ", ".join(f'"{k}": {_json(v)}' for k, v in record.items()) + "}"
+    sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
 
@@ -216,6 +234,8 @@ class InspectProbe:
 
 
 def inspect_mode() -> int:
+    import json
+
     cfg = json.loads(sys.stdin.read())
     host, user, password = cfg["host"], cfg["username"], cfg["password"]
     refs: list[str] = cfg["refs"]

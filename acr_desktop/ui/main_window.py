@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
                 from acr_desktop.registry.client import RegistryClient
 
                 self._client = RegistryClient()
+            if self._client.transport.on_rate_limited is None:
                 self._client.transport.on_rate_limited = self._rate_limited.emit
             return self._client
 

@@ -222,3 +222,85 @@ def test_keyboard_shortcuts(qtbot: QtBot, window: MainWindow, anon_registry: Reg
     assert window.reference_bar.hasFocus()
     with qtbot.waitSignal(window.inspected, timeout=10_000):
         qtbot.keyClick(window, Qt.Key.Key_F5)
+
+
+def test_reference_on_the_command_line_is_inspected_at_once(
+    qtbot: QtBot, anon_registry: Registry, tmp_path: object, monkeypatch: object
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from acr_desktop.ui import app
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    window = app.create_window(f"docker pull {anon_registry.host}/test/app:oci")
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.inspection is not None, timeout=10_000)
+    assert window.reference_bar.text() == f"{anon_registry.host}/test/app:oci"
+    window.close()
+
+
+def test_column_widths_and_sort_order_are_remembered(
+    qtbot: QtBot, window: MainWindow, anon_registry: Registry, settings: object
+) -> None:
+    inspect(qtbot, window, f"{anon_registry.host}/test/app:oci")
+    table = window.inspector.layers
+    table.sortByColumn(LayersModel.COL_SIZE, Qt.SortOrder.DescendingOrder)
+    table.setColumnWidth(LayersModel.COL_TYPE, 211)
+    window.close()
+    again = MainWindow(settings=window.settings, store=window.store, client=CountingClient())
+    qtbot.addWidget(again)
+    header = again.inspector.layers.horizontalHeader()
+    assert header.sortIndicatorSection() == LayersModel.COL_SIZE
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert header.sectionSize(LayersModel.COL_TYPE) == 211
+    inspect(qtbot, again, f"{anon_registry.host}/test/app:oci")
+    assert header.sectionSize(LayersModel.COL_TYPE) == 211  # not re-sized over the user's choice
+    sizes = [
+        again.inspector.layers.proxy.index(r, LayersModel.COL_SIZE).data(
+            Qt.ItemDataRole.UserRole + 1
+        )
+        for r in range(2)
+    ]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_selecting_a_layer_highlights_its_descriptor(
+    qtbot: QtBot, window: MainWindow, anon_registry: Registry
+) -> None:
+    ins = inspect(qtbot, window, f"{anon_registry.host}/test/app:oci")
+    image = ins.image_manifest
+    assert image is not None
+    window.inspector.layers.selectRow(1)
+    [mark] = window.inspector.json.editor.extraSelections()
+    assert (
+        json.loads(mark.cursor.selectedText().replace("\u2029", "\n"))["digest"]
+        == image.layers[1].digest
+    )
+
+
+def test_rate_limit_says_when_it_retries(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeServer
+) -> None:
+    answers = [429]
+
+    def manifest(_req: FakeRequest) -> tuple[int, dict[str, str], bytes]:
+        if answers:
+            answers.pop()
+            return 429, {"Retry-After": "1"}, b""
+        return 200, {"Content-Type": OCI}, MANIFEST
+
+    fake_server.route("GET", r"/v2/r/manifests/t", manifest)
+    fake_server.reply("GET", r"/v2/r/blobs/.+", 200, {}, CONFIG)
+    window.inspect_text(f"{fake_server.host}/r:t")
+    qtbot.waitUntil(lambda: "Retrying in 1 s" in window.message_bar.text(), timeout=5000)
+    with qtbot.waitSignal(window.inspected, timeout=10_000):
+        pass
+
+
+def test_unreachable_host_is_named(qtbot: QtBot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.failed, timeout=10_000):
+        window.inspect_text("127.0.0.1:9/r:t")
+    assert "127.0.0.1:9" in window.message_bar.text()
+    assert "refused" in window.message_bar.text()
+    assert window.message_bar.action.text() == "Retry"

@@ -1,0 +1,76 @@
+"""Signing in from the window: the dialog opens by itself on a 401, prefilled; after OK the
+inspect goes through; a pull-only token is told what it was granted and what was needed."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from acr_desktop.registry import errors
+from acr_desktop.registry.auth import Credentials
+from acr_desktop.ui.credentials_dialog import CredentialsDialog
+from acr_desktop.ui.main_window import MainWindow
+from tests.rig import ALICE_PASSWORD, ALICE_USER, PULLER_PASSWORD, PULLER_USER, Registry
+
+
+def dialog_of(qtbot: QtBot, window: MainWindow) -> CredentialsDialog:
+    qtbot.waitUntil(lambda: isinstance(getattr(window, "sign_in_dialog", None), CredentialsDialog))
+    dialog = window.sign_in_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    return dialog
+
+
+def test_401_opens_the_dialog_and_signing_in_shows_layers(
+    qtbot: QtBot, window: MainWindow, token_registry: Registry
+) -> None:
+    with qtbot.waitSignal(window.failed, timeout=10_000) as failed:
+        window.inspect_text(f"{token_registry.host}/test/app:oci")
+    assert isinstance(failed.args[0], errors.AccessDenied | errors.AuthenticationRequired)
+    assert window.message_bar.isVisible()
+    dialog = dialog_of(qtbot, window)
+    assert dialog.registry_edit.text() == token_registry.host
+    assert dialog.message_label.text()  # says why it opened
+    dialog.username_edit.setText(ALICE_USER)
+    dialog.secret_edit.setText(ALICE_PASSWORD)
+    with qtbot.waitSignal(window.inspected, timeout=10_000) as shown:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    ins = shown.args[0]
+    assert ins.top.digest == token_registry.content["test/app:oci"].digest
+    assert window.inspector.layers.proxy.rowCount() == len(
+        token_registry.content["test/app:oci"].layers
+    )
+    assert window.settings.value(f"registries/{token_registry.host}/username") == ALICE_USER
+    assert ALICE_PASSWORD not in str(window.settings.allKeys()) + repr(window.store)
+
+
+def test_pull_only_token_is_told_what_it_has_and_needs(
+    qtbot: QtBot, window: MainWindow, token_registry: Registry
+) -> None:
+    window.store.session_only(token_registry.host, Credentials(PULLER_USER, PULLER_PASSWORD))
+    window.settings.setValue(f"registries/{token_registry.host}/username", PULLER_USER)
+    with qtbot.waitSignal(window.failed, timeout=10_000):
+        window.inspect_text(f"{token_registry.host}/public/hello:latest")
+    text = window.message_bar.text()
+    assert "“puller”" in text
+    assert "needs pull on public/hello" in text
+    assert window.message_bar.action.text() == "Sign in again"
+    assert getattr(window, "sign_in_dialog", None) is None  # signed in already: no dialog pops up
+    # and the app keeps working with what the token allows
+    with qtbot.waitSignal(window.inspected, timeout=10_000):
+        window.inspect_text(f"{token_registry.host}/test/app:docker")
+
+
+def test_wrong_secret_then_right_one(
+    qtbot: QtBot, window: MainWindow, token_registry: Registry
+) -> None:
+    window.store.session_only(token_registry.host, Credentials(ALICE_USER, "wrong-SECRET"))
+    window.settings.setValue(f"registries/{token_registry.host}/username", ALICE_USER)
+    with qtbot.waitSignal(window.failed, timeout=10_000) as failed:
+        window.inspect_text(f"{token_registry.host}/test/app:oci")
+    assert isinstance(failed.args[0], errors.AuthenticationRequired)
+    assert "refused “alice”" in window.message_bar.text()
+    dialog = dialog_of(qtbot, window)
+    assert dialog.username_edit.text() == ALICE_USER
+    dialog.secret_edit.setText(ALICE_PASSWORD)
+    with qtbot.waitSignal(window.inspected, timeout=10_000):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
