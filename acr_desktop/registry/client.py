@@ -8,11 +8,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urljoin
 
 from requests.structures import CaseInsensitiveDict
 
 from acr_desktop.registry import mediatypes as mt
+from acr_desktop.registry.acr import ACR_PAGE_SIZE, METADATA_ACTION, TagInfo, parse_acr_tags
 from acr_desktop.registry.auth import CATALOG_SCOPE, Access, Token, repository_scope
 from acr_desktop.registry.config import ImageConfig, parse_config
 from acr_desktop.registry.digest import compute_digest, digest_algorithm, matches, verify
@@ -24,7 +26,7 @@ from acr_desktop.registry.errors import (
     TooLarge,
 )
 from acr_desktop.registry.http import Response, origin
-from acr_desktop.registry.manifest import Descriptor, Manifest, parse_manifest
+from acr_desktop.registry.manifest import Descriptor, ImageIndex, Manifest, parse_manifest
 from acr_desktop.registry.problems import RequestContext
 from acr_desktop.registry.reference import Reference
 from acr_desktop.registry.transport import MiB, Transport
@@ -57,6 +59,21 @@ class FetchedManifest:
     @property
     def header_mismatch(self) -> bool:
         return self.header_digest is not None and not matches(self.raw, self.header_digest)
+
+
+@dataclass(frozen=True)
+class Referrers:
+    """Manifests whose `subject` is a given manifest, and how they were found."""
+
+    descriptors: tuple[Descriptor, ...]
+    via: str  # "referrers API" or "tag fallback"
+
+
+COSIGN_SUFFIXES = (
+    (".sig", "application/vnd.dev.cosign.simplesigning.v1+json"),
+    (".att", "application/vnd.dsse.envelope.v1+json"),
+    (".sbom", "application/spdx+json"),
+)
 
 
 @dataclass(frozen=True)
@@ -245,15 +262,38 @@ class RegistryClient:
         ctx = RequestContext(registry, "tags", repository)
         scopes = (repository_scope(repository, "pull"),)
         path = f"/v2/{repository}/tags/list?n={PAGE_SIZE}"
-        yield from self._pages(ctx, path, scopes, "tags")
+        for doc in self._json_pages(ctx, path, scopes, "tags"):
+            yield _names(doc, "tags")
 
     def iter_catalog(self, registry: str) -> Iterator[list[str]]:
         ctx = RequestContext(registry, "catalog")
-        yield from self._pages(ctx, f"/v2/_catalog?n={PAGE_SIZE}", (CATALOG_SCOPE,), "repositories")
+        path = f"/v2/_catalog?n={PAGE_SIZE}"
+        for doc in self._json_pages(ctx, path, (CATALOG_SCOPE,), "repositories"):
+            yield _names(doc, "repositories")
 
-    def _pages(
+    def iter_acr_tags(
+        self, registry: str, repository: str, *, orderby: str = "timedesc"
+    ) -> Iterator[list[TagInfo]]:
+        """ACR's tag metadata, newest first, page by page. Needs `metadata_read`."""
+        ctx = RequestContext(registry, "metadata", repository)
+        scopes = (repository_scope(repository, "pull", METADATA_ACTION),)
+        path = f"/acr/v1/{repository}/_tags?n={ACR_PAGE_SIZE}&orderby={orderby}"
+        for doc in self._json_pages(ctx, path, scopes, "tags"):
+            yield parse_acr_tags(doc)
+
+    def acr_tags_of(self, registry: str, repository: str, digest: str) -> list[TagInfo]:
+        """Every tag that points at `digest` (ACR `_tags?digest=`)."""
+        ctx = RequestContext(registry, "metadata", repository)
+        scopes = (repository_scope(repository, "pull", METADATA_ACTION),)
+        path = f"/acr/v1/{repository}/_tags?digest={quote(digest, safe=':')}&n={ACR_PAGE_SIZE}"
+        return [
+            t for doc in self._json_pages(ctx, path, scopes, "tags") for t in parse_acr_tags(doc)
+        ]
+
+    def _json_pages(
         self, ctx: RequestContext, path: str, scopes: tuple[str, ...], key: str
-    ) -> Iterator[list[str]]:
+    ) -> Iterator[Any]:
+        """GET a JSON list and its next pages (`Link: <…>; rel="next"`, same host only)."""
         base = self.transport.base_url(ctx.registry)
         url: str | None = base + path
         seen: set[str] = set()
@@ -263,17 +303,11 @@ class RegistryClient:
                 "GET", ctx, url, scopes=scopes, max_bytes=MAX_LIST_PAGE_BYTES
             )
             try:
-                doc = json.loads(resp.body)
+                yield json.loads(resp.body)
             except (UnicodeDecodeError, json.JSONDecodeError):
                 raise InvalidResponse(
                     f"{ctx.registry} sent a {key} list that is not valid JSON."
                 ) from None
-            items = doc.get(key) if isinstance(doc, dict) else None
-            yield (
-                [x for x in items if isinstance(x, str) and x.strip()]
-                if isinstance(items, list)
-                else []
-            )
             url = next_link(resp.headers.get("Link"), resp.url)
             if url and origin(url) != origin(base):
                 raise InvalidResponse(
@@ -282,6 +316,59 @@ class RegistryClient:
                 )
             if url in seen:
                 break
+
+    # -- referrers -----------------------------------------------------------------------------
+    def referrers(self, ref: Reference) -> Referrers:
+        """What refers to `ref.digest`: the referrers API, else the `sha256-<hex>` tag schema and
+        cosign's legacy `.sig` / `.att` / `.sbom` tags (PROTOCOL §5)."""
+        digest = ref.digest
+        if not digest:
+            raise ValueError("referrers need a digest")
+        ctx = RequestContext(ref.registry, "referrers", ref.repository, digest)
+        scopes = (repository_scope(ref.repository, "pull"),)
+        resp = self.transport.request(
+            "GET",
+            ctx,
+            f"/v2/{ref.repository}/referrers/{digest}",
+            scopes=scopes,
+            accept=mt.OCI_INDEX,
+            max_bytes=MAX_MANIFEST_BYTES,
+            ok_statuses=frozenset({400, 404, 405}),
+        )
+        if resp.status == 200:
+            index, _ = parse_manifest(resp.body, resp.content_type or mt.OCI_INDEX)
+            if isinstance(index, ImageIndex):
+                return Referrers(index.manifests, "referrers API")
+        found: list[Descriptor] = []
+        fallback_tag = digest.replace(":", "-")
+        try:
+            fetched = self.get_manifest(ref.with_tag(fallback_tag))
+        except NotFound:
+            fetched = None
+        if fetched is not None and isinstance(fetched.manifest, ImageIndex):
+            found += fetched.manifest.manifests
+        for suffix, kind in COSIGN_SUFFIXES:
+            head = self.transport.request(
+                "HEAD",
+                RequestContext(ref.registry, "manifest", ref.repository, fallback_tag + suffix),
+                f"/v2/{ref.repository}/manifests/{fallback_tag}{suffix}",
+                scopes=scopes,
+                accept=mt.MANIFEST_ACCEPT,
+                ok_statuses=frozenset({404}),
+            )
+            tag_digest = head.headers.get("Docker-Content-Digest")
+            if head.status == 200 and tag_digest:
+                size = head.headers.get("Content-Length", "0")
+                found.append(
+                    Descriptor(
+                        media_type=mt.base_type(head.content_type or ""),
+                        digest=tag_digest,
+                        size=int(size) if size.isdigit() else 0,
+                        annotations={"org.opencontainers.image.ref.name": fallback_tag + suffix},
+                        artifact_type=kind,
+                    )
+                )
+        return Referrers(tuple(found), "tag fallback")
 
     # -- sign-in -------------------------------------------------------------------------------
     def sign_in(self, registry: str, repository: str | None = None) -> SignInResult:
@@ -298,6 +385,11 @@ class RegistryClient:
             return SignInResult(registry, "basic", None)
         token: Token | None = transport.tokens.get(registry, frozenset(scopes))
         return SignInResult(registry, "bearer", token.granted if token else None)
+
+
+def _names(doc: Any, key: str) -> list[str]:
+    items = doc.get(key) if isinstance(doc, dict) else None
+    return [x for x in items if isinstance(x, str) and x.strip()] if isinstance(items, list) else []
 
 
 def next_link(header: str | None, current_url: str) -> str | None:
