@@ -23,7 +23,13 @@ from acr_desktop.registry.reference import Reference
 from acr_desktop.text import format_size
 from acr_desktop.ui.config_view import ConfigView, HistoryView
 from acr_desktop.ui.json_view import JsonView
-from acr_desktop.ui.models import LayerRow, LayersModel, PlatformRow, PlatformsModel
+from acr_desktop.ui.models import (
+    LayerRow,
+    LayersModel,
+    PlatformRow,
+    PlatformsModel,
+    ReferrersModel,
+)
 from acr_desktop.ui.summary import SummaryPanel
 from acr_desktop.ui.tables import RowTable
 
@@ -32,10 +38,14 @@ class Inspector(QWidget):
     """Signals:
     platform_chosen(object): the user picked an index entry (a Descriptor) to look inside.
     copied(str): something was put on the clipboard (for the status bar).
+    referrers_wanted(object): the Referrers tab was opened for this Reference (with digest).
+    open_digest(str): the user wants to inspect this digest in the same repository.
     """
 
     platform_chosen = Signal(object)
     copied = Signal(str)
+    referrers_wanted = Signal(object)
+    open_digest = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +95,22 @@ class Inspector(QWidget):
         self.tabs.addTab(layers_page, "Layers")
         self.tabs.addTab(self.config_view, "Config")
         self.tabs.addTab(self.history_view, "History")
+        self.referrers_model = ReferrersModel(self)
+        self.referrers = RowTable(self.referrers_model)
+        self.referrers.setObjectName("referrers")
+        self.referrers.copy_actions = [
+            ("Copy digest", lambda rows: [r.digest for r in rows]),  # type: ignore[attr-defined]
+        ]
+        self.referrers.activated.connect(self._referrer_activated)
+        self.referrers_status = QLabel()
+        self.referrers_status.setWordWrap(True)
+        referrers_page = QWidget()
+        rp = QVBoxLayout(referrers_page)
+        rp.addWidget(self.referrers_status)
+        rp.addWidget(self.referrers)
+        self.tabs.addTab(referrers_page, "Referrers")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self._referrers_for: str | None = None
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.platforms_box)
@@ -152,6 +178,10 @@ class Inspector(QWidget):
             for column in range(LayersModel.COL_STEP):
                 self.layers.resizeColumnToContents(column)
         self._fill_documents(ins)
+        self._referrers_for = None
+        self.referrers_model.set_rows([])
+        self.referrers_status.setText("")
+        self._tab_changed(self.tabs.currentIndex())
 
     def _fill_documents(self, ins: Inspection) -> None:
         self.document.blockSignals(True)
@@ -191,6 +221,45 @@ class Inspector(QWidget):
             if obj is not None and obj.descriptor.digest == entry.digest:
                 self.platforms.selectRow(row)
                 return
+
+    def shown_reference(self) -> Reference | None:
+        """The manifest in the layers table (the platform's image for an index), by digest."""
+        ins = self.inspection
+        if ins is None:
+            return None
+        fetched = ins.image or ins.top
+        return fetched.reference
+
+    def show_referrers(self, digest: str, descriptors: tuple[Descriptor, ...], via: str) -> None:
+        if digest != self._referrers_for:
+            return  # an answer for a manifest no longer shown
+        self.referrers_model.set_rows(descriptors)
+        self.referrers.resizeColumnsToContents()
+        count = len(descriptors)
+        self.referrers_status.setText(
+            f"{count} referrer{'s' if count != 1 else ''} of {digest[:19]}… (found via {via}). "
+            "Double-click one to open it."
+            if count
+            else f"Nothing refers to {digest[:19]}… (no signatures, SBOMs or attestations; "
+            f"looked via {via})."
+        )
+
+    def show_referrers_error(self, digest: str, text: str) -> None:
+        if digest == self._referrers_for:
+            self.referrers_status.setText(text)
+
+    def _tab_changed(self, index: int) -> None:
+        ref = self.shown_reference()
+        wanted = self.tabs.tabText(index) == "Referrers" and ref is not None and ref.digest
+        if wanted and ref is not None and self._referrers_for != ref.digest:
+            self._referrers_for = ref.digest
+            self.referrers_status.setText("Looking for signatures, SBOMs and attestations…")
+            self.referrers_wanted.emit(ref)
+
+    def _referrer_activated(self) -> None:
+        row = self.referrers.current_object()
+        if isinstance(row, Descriptor):
+            self.open_digest.emit(row.digest)
 
     # -- interaction ---------------------------------------------------------------------------
     def _platform_clicked(self) -> None:

@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
@@ -16,17 +16,22 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from acr_desktop.history import History
 from acr_desktop.registry import errors
+from acr_desktop.registry.acr import is_acr_host
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference, parse_reference
 from acr_desktop.ui.inspector import Inspector
 from acr_desktop.ui.message_bar import MessageBar
 from acr_desktop.ui.messages import Message, NextStep, describe
+from acr_desktop.ui.navigator import Navigator
 from acr_desktop.ui.worker import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -81,6 +86,7 @@ class MainWindow(QMainWindow):
         self.current: Reference | None = None
         self.inspection: Inspection | None = None
         self._asked_sign_in: set[str] = set()
+        self.history = History()
         self._started_at = 0.0
         self._rate_limited.connect(self._show_rate_limit)
         self._build()
@@ -107,8 +113,17 @@ class MainWindow(QMainWindow):
         self.go_button.clicked.connect(self._go_or_cancel)
         self.sign_in_button = QPushButton("Sign in…")
         self.sign_in_button.clicked.connect(lambda: self.open_sign_in(None))
+        self.back_button = self._tool_button("◀", "Back (Alt+Left)", self.go_back)
+        self.forward_button = self._tool_button("▶", "Forward (Alt+Right)", self.go_forward)
+        self.bookmark_button = self._tool_button(
+            "☆", "Bookmark this reference", self.toggle_bookmark
+        )
+        self.bookmark_button.setCheckable(True)
         bar = QHBoxLayout()
+        bar.addWidget(self.back_button)
+        bar.addWidget(self.forward_button)
         bar.addWidget(self.reference_bar, 1)
+        bar.addWidget(self.bookmark_button)
         bar.addWidget(self.go_button)
         bar.addWidget(self.sign_in_button)
 
@@ -125,29 +140,56 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector()
         self.inspector.platform_chosen.connect(self.choose_platform)
         self.inspector.copied.connect(lambda t: self.statusBar().showMessage(f"Copied {t}", 4000))
+        self.inspector.referrers_wanted.connect(self._load_referrers)
+        self.inspector.open_digest.connect(self._open_digest)
+        self.navigator = Navigator(self.runner, lambda: self.client, self._apply_credentials)
+        self.navigator.setObjectName("navigator")
+        self.navigator.reference_chosen.connect(self.inspect)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.inspector)
 
+        main = QWidget()
+        main_layout = QVBoxLayout(main)
+        main_layout.setContentsMargins(0, 0, 0, 0)
+        main_layout.addWidget(self.message_bar)
+        main_layout.addWidget(self.stack, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.navigator)
+        self.split.addWidget(main)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([330, 870])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addLayout(bar)
-        layout.addWidget(self.message_bar)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.split, 1)
         self.setCentralWidget(central)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
+        self.rate_label = QLabel()
+        self.statusBar().addPermanentWidget(self.rate_label)
+        self._build_menus()
 
         for keys, slot in (
             ("Ctrl+L", self._focus_bar),
             ("F5", self.refresh),
             ("Esc", self.cancel),
+            ("Alt+Left", self.go_back),
+            ("Alt+Right", self.go_forward),
         ):
             action = QAction(self)
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
+
+    def _tool_button(self, text: str, tip: str, slot: Any) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button
 
     def _restore(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -200,8 +242,11 @@ class MainWindow(QMainWindow):
         self.reference_bar.setText(str(ref))
         self.inspect(ref)
 
-    def inspect(self, ref: Reference) -> None:
+    def inspect(self, ref: Reference, *, record: bool = True) -> None:
         self.current = ref
+        if record:
+            self.history.visit(ref)
+        self._update_navigation()
         self._remember(str(ref))
         self.message_bar.hide()
         self._apply_credentials(ref.registry)
@@ -252,6 +297,8 @@ class MainWindow(QMainWindow):
         elapsed = (time.perf_counter() - self._started_at) * 1000
         self.status.setText(f"{ins.top.reference.pinned()}  ·  {elapsed:.0f} ms")
         self.setWindowTitle(f"{ins.reference} — ACR Desktop")
+        self._show_rate_limit_status(ins.reference.registry)
+        self._load_aliases(ins)
         self.inspected.emit(ins)
 
     def _show_error(self, exc: BaseException) -> None:
@@ -337,6 +384,135 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/split", self.split.saveState())
         self.inspector.save_state(self.settings)
         self.runner.shutdown(wait_ms=1500)
         super().closeEvent(event)
+
+    # -- browsing: history, bookmarks, referrers, ACR aliases, rate limits ------------------------
+    def go_back(self) -> None:
+        ref = self.history.back()
+        if ref is not None:
+            self.reference_bar.setText(str(ref))
+            self.inspect(ref, record=False)
+
+    def go_forward(self) -> None:
+        ref = self.history.forward()
+        if ref is not None:
+            self.reference_bar.setText(str(ref))
+            self.inspect(ref, record=False)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.BackButton:
+            self.go_back()
+        elif event.button() == Qt.MouseButton.ForwardButton:
+            self.go_forward()
+        else:
+            super().mousePressEvent(event)
+
+    def _update_navigation(self) -> None:
+        self.back_button.setEnabled(self.history.can_go_back())
+        self.forward_button.setEnabled(self.history.can_go_forward())
+        marked = self.current is not None and str(self.current) in self.bookmarks()
+        self.bookmark_button.setChecked(marked)
+        self.bookmark_button.setText("★" if marked else "☆")
+
+    def bookmarks(self) -> list[str]:
+        value = self.settings.value("bookmarks", [])
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def toggle_bookmark(self) -> None:
+        if self.current is None:
+            self.bookmark_button.setChecked(False)
+            return
+        text, marks = str(self.current), self.bookmarks()
+        marks = [m for m in marks if m != text] if text in marks else [*marks, text]
+        self.settings.setValue("bookmarks", marks)
+        self._update_navigation()
+        self._fill_bookmarks_menu()
+
+    def known_registries(self) -> list[str]:
+        self.settings.beginGroup("registries")
+        names = [n.replace("%3A", ":") for n in self.settings.childGroups()]
+        self.settings.endGroup()
+        for text in self.recent_model.stringList():
+            registry = text.split("/", 1)[0]
+            if registry not in names and ("." in registry or ":" in registry):
+                names.append(registry)
+        return names
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        go = bar.addMenu("&Go")
+        for label, keys, slot in (
+            ("Back", "Alt+Left", self.go_back),
+            ("Forward", "Alt+Right", self.go_forward),
+            ("Inspect again", "F5", self.refresh),
+            ("Focus the reference bar", "Ctrl+L", self._focus_bar),
+        ):
+            action = go.addAction(label)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the window owns them
+            action.triggered.connect(slot)
+        view = bar.addMenu("&View")
+        toggle = view.addAction("Navigator")
+        toggle.setCheckable(True)
+        toggle.setChecked(True)
+        toggle.toggled.connect(self.navigator.setVisible)
+        self.bookmarks_menu = bar.addMenu("&Bookmarks")
+        self._fill_bookmarks_menu()
+        account = bar.addMenu("&Registry")
+        account.addAction("Sign in…").triggered.connect(lambda: self.open_sign_in(None))
+        self.help_menu = bar.addMenu("&Help")
+
+    def _fill_bookmarks_menu(self) -> None:
+        menu = self.bookmarks_menu
+        menu.clear()
+        menu.addAction("Bookmark this reference").triggered.connect(self.toggle_bookmark)
+        menu.addSeparator()
+        for text in self.bookmarks():
+            menu.addAction(text).triggered.connect(lambda _=False, t=text: self._open_text(t))
+
+    def _open_text(self, text: str) -> None:
+        self.reference_bar.setText(text)
+        self.inspect_text(text)
+
+    def _open_digest(self, digest: str) -> None:
+        if self.current is not None:
+            ref = Reference(self.current.registry, self.current.repository, None, digest)
+            self.reference_bar.setText(str(ref))
+            self.inspect(ref)
+
+    def _load_referrers(self, ref: Reference) -> None:
+        client = self.client
+        job = self.runner.start("referrers", lambda: client.referrers(ref))
+        digest = ref.digest or ""
+        job.returned.connect(
+            lambda found: self.inspector.show_referrers(digest, found.descriptors, found.via)
+        )
+        job.errored.connect(
+            lambda exc: self.inspector.show_referrers_error(digest, describe(exc).text)
+        )
+
+    def _load_aliases(self, ins: Inspection) -> None:
+        """On ACR, every tag that points at the same digest (needs metadata_read)."""
+        ref = ins.reference
+        if not is_acr_host(ref.registry):
+            self.inspector.summary.show_aliases(None)
+            return
+        client, digest = self.client, ins.top.digest
+        job = self.runner.start(
+            "aliases", lambda: client.acr_tags_of(ref.registry, ref.repository, digest)
+        )
+        job.returned.connect(
+            lambda tags: self.inspector.summary.show_aliases([t.name for t in tags])
+        )
+        job.errored.connect(lambda _exc: self.inspector.summary.show_aliases(None))
+
+    def _show_rate_limit_status(self, registry: str) -> None:
+        limit = self.client.transport.rate_limits.get(registry)
+        if limit is None:
+            self.rate_label.setText("")
+            return
+        of = f" of {limit.limit}" if limit.limit else ""
+        self.rate_label.setText(f"{registry}: {limit.remaining}{of} pulls left")

@@ -201,3 +201,22 @@ class SortProxy(QSortFilterProxyModel):
         if type(a) is type(b) and a is not None:
             return bool(a < b)
         return str(a) < str(b)
+
+
+class ReferrersModel(RowsModel[Descriptor]):
+    """Manifests that refer to the one shown: signatures, SBOMs, attestations."""
+
+    COL_KIND, COL_DIGEST, COL_SIZE, COL_CREATED = range(4)
+    HEADERS = ("What", "Digest", "Size", "Created")
+
+    def cell(self, number: int, row: Descriptor, column: int, role: int) -> Any:
+        kind = row.artifact_type or row.media_type
+        created = row.annotations.get("org.opencontainers.image.created", "")
+        values = (mt.plain_name(kind), short_digest(row.digest), format_size(row.size), created)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return values[column]
+        if role == SORT_ROLE:
+            return row.size if column == self.COL_SIZE else values[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return {self.COL_KIND: kind, self.COL_DIGEST: row.digest}.get(column)
+        return None

@@ -108,6 +108,7 @@ class SummaryPanel(QWidget):
         self.kind = _selectable(QLabel())
         self.size_label = _selectable(QLabel())
         self.created = _selectable(QLabel())
+        self.aliases = _selectable(QLabel())
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         form.addRow("Reference", self.reference)
@@ -116,8 +117,16 @@ class SummaryPanel(QWidget):
         form.addRow("Platform digest", self.platform_digest)
         form.addRow("Size", self.size_label)
         form.addRow("Created", self.created)
+        form.addRow("Also tagged", self.aliases)
         form.addRow("", self.warnings)
         self.form = form
+        form.setRowVisible(self.aliases, False)
+
+    def show_aliases(self, tags: list[str] | None) -> None:
+        """Every tag of this digest (ACR only); None hides the row."""
+        self.form.setRowVisible(self.aliases, tags is not None)
+        if tags is not None:
+            self.aliases.setText(", ".join(tags) or "—")
 
     def show_inspection(self, ins: Inspection) -> None:
         top = ins.top

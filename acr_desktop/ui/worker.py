@@ -1,6 +1,8 @@
 """The one worker type: runs a function on the thread pool, with cancel, and drops stale answers.
 
 Signals (of `Job`):
+    progress(object): what a function started with `with_progress=True` passed to its `report`
+        callback (e.g. a page of tags), delivered on the UI thread, dropped once cancelled.
     returned(object): the function's result, delivered on the UI thread.
     errored(object): the exception it raised (a `RegistryError` for anything the core knows).
     finished(): after either, unless the job was cancelled or superseded.
@@ -23,7 +25,19 @@ from acr_desktop.registry.cancel import cancellation
 from acr_desktop.registry.errors import Cancelled
 
 
+class _Box:
+    """Carries a value through a queued signal untouched: PySide converts a bare list or dict
+    sent as `object` into a QVariant container (and has crashed doing so), a box it leaves alone."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
 class Job(QObject):
+    progress = Signal(object)
+    _progress = Signal(object)  # emitted from the worker thread
     returned = Signal(object)
     errored = Signal(object)
     finished = Signal()
@@ -37,6 +51,7 @@ class Job(QObject):
         self.superseded = False
         self.running = True
         self._done.connect(self._deliver)  # queued: the Job lives on the UI thread
+        self._progress.connect(self._deliver_progress)
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -54,9 +69,19 @@ class Job(QObject):
             except BaseException as exc:  # every failure goes back to the UI
                 error = exc
         with contextlib.suppress(RuntimeError):  # the Job was deleted with the window
-            self._done.emit(result, error)
+            self._done.emit(_Box(result), _Box(error))
 
-    def _deliver(self, result: object, error: object) -> None:
+    def report(self, value: object) -> None:
+        """Called from the worker thread: hand `value` to the UI thread."""
+        with contextlib.suppress(RuntimeError):
+            self._progress.emit(_Box(value))
+
+    def _deliver_progress(self, box: _Box) -> None:
+        if not (self.cancelled or self.superseded):
+            self.progress.emit(box.value)
+
+    def _deliver(self, result_box: _Box, error_box: _Box) -> None:
+        result, error = result_box.value, error_box.value
         self.running = False
         self.settled.emit()
         if self.cancelled or self.superseded or isinstance(error, Cancelled):
@@ -88,12 +113,15 @@ class JobRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self._current: dict[str, Job] = {}
 
-    def start(self, channel: str, fn: Callable[[], Any]) -> Job:
+    def start(self, channel: str, fn: Callable[..., Any], *, with_progress: bool = False) -> Job:
+        """Run `fn()` (or `fn(job.report)` with progress) instead of this channel's current job."""
         previous = self._current.get(channel)
         if previous is not None and previous.running:
             previous.superseded = True
             previous.cancel()
         job = Job(fn, self)
+        if with_progress:
+            job.fn = lambda: fn(job.report)
         self._current[channel] = job
         job.settled.connect(lambda: self._job_done(channel, job))
         self.pool.start(_Runnable(job))
