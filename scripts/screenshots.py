@@ -63,6 +63,10 @@ def main() -> None:
 
             store.session_only(registry.host, Credentials(ALICE_USER, ALICE_PASSWORD))
             settings.setValue(f"registries/{registry.host}/username", ALICE_USER)
+            window.navigator.load_repositories(registry.host)
+            settle(600)
+            window.navigator.load_tags("test/app")
+            settle(600)
             window.inspect_text(f"{registry.host}/test/app:index")
             wait_for(window.inspected)
             settle()

@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
         self.split.addWidget(self.navigator)
         self.split.addWidget(main)
         self.split.setStretchFactor(1, 1)
-        self.split.setSizes([330, 870])
+        self.split.setSizes([300, 900])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addLayout(bar)

@@ -93,7 +93,7 @@ class Navigator(QWidget):
         open_by_name = QPushButton("Open repository by name…")
         open_by_name.clicked.connect(self.ask_repository)
 
-        self.tag_filter = QLineEdit(placeholderText="Filter tags: text, or a glob like 1.*")
+        self.tag_filter = QLineEdit(placeholderText="Filter: text or glob (1.*)")
         self.tags_model = TagsModel(self)
         self._filter_timer = QTimer(self, singleShot=True, interval=60)
         self._filter_timer.timeout.connect(
@@ -146,6 +146,7 @@ class Navigator(QWidget):
         split.addWidget(repo_box)
         split.addWidget(tag_box)
         split.setStretchFactor(1, 2)
+        split.setSizes([200, 500])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)

@@ -1,0 +1,154 @@
+"""Browse benchmark: 10,000 tags over 10 pages from a loopback server into the window's navigator.
+
+Reports time until the first page is visible and until all tags are filterable (version order
+computed), the UI heartbeat's longest gap while loading and while typing a filter, and memory for
+100,000 tags. Figures for the closing note, not assertions.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/tags_bench.py [--tags 10000] [--page 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import keyring.backends.fail  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from acr_desktop.credentials import CredentialStore  # noqa: E402
+from acr_desktop.ui.main_window import MainWindow  # noqa: E402
+from tests.rig import FakeRequest, FakeServer  # noqa: E402
+
+
+class Heartbeat:
+    """A 5 ms timer on the UI thread; the longest gap between ticks is the longest freeze."""
+
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def __enter__(self) -> Heartbeat:
+        self.ticks = [time.perf_counter()]
+        self.timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.timer.stop()
+        self.ticks.append(time.perf_counter())
+
+    @property
+    def worst_ms(self) -> float:
+        return max(b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False)) * 1000
+
+
+def spin(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(cond: object, timeout_s: float = 60) -> float:
+    start = time.perf_counter()
+    while not cond():  # type: ignore[operator]
+        if time.perf_counter() - start > timeout_s:
+            raise TimeoutError
+        spin(1)
+    return time.perf_counter()
+
+
+def serve(server: FakeServer, names: list[str], page: int) -> None:
+    position = {name: i for i, name in enumerate(names)}
+
+    def tags(req: FakeRequest) -> tuple[int, dict[str, str], bytes]:
+        last = req.query.get("last", [None])[0]
+        start = position[last] + 1 if last else 0
+        chunk = names[start : start + page]
+        headers = {"Content-Type": "application/json"}
+        if start + page < len(names):
+            headers["Link"] = f'</v2/r/tags/list?n={page}&last={chunk[-1]}>; rel="next"'
+        return 200, headers, json.dumps({"name": "r", "tags": chunk}).encode()
+
+    server.reply("GET", r"/acr/v1/.*", 404, {}, b"404 page not found")
+    server.route("GET", r"/v2/r/tags/list", tags)
+
+
+def run_once(window: MainWindow, server: FakeServer, total: int) -> dict[str, float]:
+    nav = window.navigator
+    nav.registry = server.host
+    with Heartbeat() as loading:
+        start = time.perf_counter()
+        nav.load_tags("r")
+        first = wait_until(lambda: nav.tags_model.rowCount() > 0)
+        done = wait_until(
+            lambda: nav.tags_model.total() == total and "Loading" not in nav.tag_status.text()
+        )
+    with Heartbeat() as typing:
+        for text in ("1", "1.", "1.9", "1.99", "1.99*", "*9", ""):
+            nav.tag_filter.setText(text)
+            spin(80)
+    return {
+        "first_page_ms": (first - start) * 1000,
+        "all_filterable_ms": (done - start) * 1000,
+        "worst_gap_loading_ms": loading.worst_ms,
+        "worst_gap_typing_ms": typing.worst_ms,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tags", type=int, default=10_000)
+    parser.add_argument("--page", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--big", type=int, default=100_000, help="tags for the memory figure")
+    opts = parser.parse_args()
+    app = QApplication(sys.argv[:1])
+    server = FakeServer()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)
+            store = CredentialStore(backend=keyring.backends.fail.Keyring())
+            window = MainWindow(settings=settings, store=store)
+            window.resize(1280, 800)
+            window.show()
+            spin(100)
+            serve(server, [f"1.{i}" for i in range(opts.tags)], opts.page)
+            runs = [run_once(window, server, opts.tags) for _ in range(opts.runs)]
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            server.reset()
+            serve(server, [f"{i // 1000}.{i % 1000}" for i in range(opts.big)], 1000)
+            big = run_once(window, server, opts.big)
+            after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            window.close()
+    finally:
+        server.stop()
+    print(
+        f"{opts.tags:,} tags over {opts.tags // opts.page} pages, "
+        f"{opts.runs} runs (median / worst):"
+    )
+    for key in runs[0]:
+        values = [r[key] for r in runs]
+        print(f"  {key:<24} {statistics.median(values):8.1f} ms   {max(values):8.1f} ms")
+    print(f"{opts.big:,} tags over {opts.big // 1000} pages, one run:")
+    for key, value in big.items():
+        print(f"  {key:<24} {value:8.1f} ms")
+    print(
+        f"  peak RSS before / after  {before:8.1f} MiB / {after:.1f} MiB "
+        f"(+{after - before:.1f} MiB)"
+    )
+    del app
+
+
+if __name__ == "__main__":
+    main()
