@@ -1,13 +1,21 @@
-"""`acr-desktop`: the window by default; `acr-desktop inspect REF` is headless (no Qt import)."""
+"""`acr-desktop`: the window by default; `acr-desktop inspect REF` is headless (no Qt import).
+
+Credentials for `inspect`, first found wins: `--username U --password-stdin`; `--username U`
+alone, the secret saved by the app in the keyring; without `--username`, the Docker / Podman
+config (credential helpers included), asked only if the registry wants credentials; else anonymous.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from acr_desktop import __version__
+
+if TYPE_CHECKING:
+    from acr_desktop.registry.transport import Transport
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -44,8 +52,27 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
         "permission failure, 5 digest verification failed, 1 any other error.",
     )
     parser.add_argument("reference")
-    parser.add_argument("--username", "-u")
+    parser.add_argument(
+        "--username",
+        "-u",
+        help="alone: use the secret the app saved in the keyring for this user; "
+        "without it, credentials come from the Docker / Podman config, else none",
+    )
     parser.add_argument("--password-stdin", action="store_true", help="read the secret from stdin")
+    tls = parser.add_argument_group("connection (HTTPS always trusts the system's certificates)")
+    tls.add_argument("--ca-bundle", metavar="FILE", help="also trust the CAs in this PEM file")
+    tls.add_argument(
+        "--insecure-skip-tls-verify",
+        action="store_true",
+        help="do not check the registry's certificate (only on a network you trust)",
+    )
+    tls.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="talk plain HTTP, unencrypted (the default only for localhost / 127.0.0.1)",
+    )
+    tls.add_argument("--client-cert", metavar="FILE", help="client certificate (PEM) for mTLS")
+    tls.add_argument("--client-key", metavar="FILE", help="its private key (PEM, unencrypted)")
     parser.add_argument("--platform", help="os/arch[/variant] to pick from a multi-arch index")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="a stable machine-readable summary")
@@ -54,11 +81,9 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
     opts = parser.parse_args(argv)
 
     from acr_desktop.registry import errors
-    from acr_desktop.registry.auth import Credentials
     from acr_desktop.registry.client import RegistryClient
     from acr_desktop.registry.manifest import ImageIndex, Platform
     from acr_desktop.registry.reference import parse_reference
-    from acr_desktop.registry.transport import Transport
 
     try:
         ref = parse_reference(opts.reference)
@@ -69,14 +94,14 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
     if opts.password_stdin and not opts.username:
         print("acr-desktop: --password-stdin needs --username", file=sys.stderr)
         return EXIT_USAGE
-    if opts.username and not opts.password_stdin:
-        print("acr-desktop: give the secret with --password-stdin", file=sys.stderr)
+    if opts.client_key and not opts.client_cert:
+        print("acr-desktop: --client-key needs --client-cert", file=sys.stderr)
         return EXIT_USAGE
 
-    client = RegistryClient(Transport(timeout=(5.0, opts.timeout)))
-    if opts.username:
-        secret = sys.stdin.readline().rstrip("\r\n")
-        client.transport.set_credentials(ref.registry, Credentials.for_user(opts.username, secret))
+    transport = _transport(opts, ref.registry)
+    if transport is None:
+        return EXIT_USAGE
+    client = RegistryClient(transport)
     try:
         fetched = client.get_manifest(ref)
         chosen = None
@@ -104,11 +129,17 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
     except errors.DigestMismatch as exc:
         print(f"acr-desktop: {exc}", file=sys.stderr)
         return EXIT_VERIFY
+    except errors.TLSFailure as exc:
+        print(f"acr-desktop: {exc}", file=sys.stderr)
+        print(f"hint: {_tls_hint(exc.reason)}", file=sys.stderr)
+        return EXIT_ERROR
     except errors.RegistryError as exc:
         print(f"acr-desktop: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_CANCELLED
+    finally:
+        _report_found(transport, ref.registry)
 
     shown = chosen or fetched
     if opts.raw:
@@ -131,3 +162,66 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
     for warning in summary["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
+
+
+def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:
+    """A transport with the connection flags and the credential chain; None on a usage error."""
+    from acr_desktop.registry.auth import Credentials
+    from acr_desktop.registry.dockerconfig import lookup
+    from acr_desktop.registry.transport import RegistrySettings, Transport
+
+    transport = Transport(timeout=(5.0, opts.timeout))
+    transport.set_settings(
+        registry,
+        RegistrySettings(
+            plain_http=True if opts.plain_http else None,
+            verify_tls=not opts.insecure_skip_tls_verify,
+            ca_bundle=opts.ca_bundle,
+            client_cert=opts.client_cert,
+            client_key=opts.client_key,
+        ),
+    )
+    if opts.username and opts.password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        transport.set_credentials(registry, Credentials.for_user(opts.username, secret))
+    elif opts.username:
+        from acr_desktop.credentials import CredentialStore
+
+        store = CredentialStore()
+        saved = store.resolve(registry, opts.username) if store.persistent() else None
+        if saved is None:
+            where = f"in {store.backend_name()}" if store.persistent() else "(no keyring here)"
+            print(
+                f"acr-desktop: no saved secret for {opts.username} at {registry} {where}; "
+                "give it with --password-stdin",
+                file=sys.stderr,
+            )
+            return None
+        transport.set_credentials(registry, saved.credentials)
+    else:
+        transport.credential_fallback = lookup
+    return transport
+
+
+def _report_found(transport: Transport, registry: str) -> None:
+    """Say where credentials came from, and what went wrong looking (on stderr)."""
+    found = transport.credential_lookup(registry)
+    if found is None:
+        return
+    for problem in found.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if found.found is not None:
+        print(f"note: signed in with credentials from {found.found.source}", file=sys.stderr)
+
+
+def _tls_hint(reason: str) -> str:
+    from acr_desktop.registry import http
+
+    if reason == http.NOT_HTTPS:
+        return "--plain-http, if this registry serves plain HTTP (only on a network you trust)"
+    if reason == http.CLIENT_CERT:
+        return "--client-cert FILE --client-key FILE"
+    return (
+        "--ca-bundle FILE trusts the registry's CA; --insecure-skip-tls-verify skips the "
+        "check (only on a network you trust)"
+    )

@@ -2,13 +2,16 @@
 for this session only when there is none (never in a file).
 
 Keyring backends are not thread-safe: call a `CredentialStore` from the UI thread only, and hand
-jobs the `Credentials` values it returns.
+jobs the `Credentials` values it returns. Docker / Podman credentials are not looked up here: a
+credential helper may take seconds, so `registry.dockerconfig` runs on the worker (as the
+Transport's `credential_fallback`, and in the sign-in dialog).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from acr_desktop.registry.auth import Credentials
 
@@ -28,6 +31,18 @@ _BACKEND_NAMES = {
 }
 _NO_KEYRING = {("keyring.backends.fail", "Keyring"), ("keyring.backends.null", "Keyring")}
 NO_KEYRING_NAME = "no keyring"
+
+
+SESSION_SOURCE = "this session"
+
+
+@dataclass(frozen=True)
+class ResolvedCredentials:
+    """Credentials and where they came from, for people (`source`) and for code (`origin`)."""
+
+    credentials: Credentials
+    source: str  # "this session", "this session (from Docker config (…))", "keyring (…)"
+    origin: Literal["session", "keyring"]
 
 
 def service_name(registry: str) -> str:
@@ -57,6 +72,7 @@ class CredentialStore:
     def __init__(self, backend: KeyringBackend | None = None) -> None:
         self._pinned = backend  # None: whatever keyring.get_keyring() says, asked lazily
         self._session: dict[tuple[str, str], Credentials] = {}
+        self._session_sources: dict[tuple[str, str], str] = {}
 
     def __repr__(self) -> str:
         entries = ", ".join(f"{u}@{r}" for r, u in sorted(self._session))
@@ -102,9 +118,41 @@ class CredentialStore:
             return False
         return True
 
-    def session_only(self, registry: str, credentials: Credentials) -> None:
-        """Keep the credentials in memory until the app quits (the keyring is left as it is)."""
-        self._session[(registry, credentials.username)] = credentials
+    def session_only(
+        self, registry: str, credentials: Credentials, *, found_in: str | None = None
+    ) -> None:
+        """Keep the credentials in memory until the app quits (the keyring is left as it is).
+
+        `found_in` names where they were found (a Docker config), for `resolve()` to say.
+        """
+        key = (registry, credentials.username)
+        self._session.pop(key, None)  # re-inserted last: the most recent for `resolve(r, None)`
+        self._session[key] = credentials
+        if found_in:
+            self._session_sources[key] = f"{SESSION_SOURCE} (from {found_in})"
+        else:
+            self._session_sources.pop(key, None)
+
+    def resolve(self, registry: str, username: str | None) -> ResolvedCredentials | None:
+        """The credentials to use for `registry`: this session's copy, then the keyring.
+
+        Without a username only this session's most recent copy can be found (a keyring is
+        searched by username). None means: let the Docker config or anonymous access decide.
+        """
+        if username is None:
+            keys = [key for key in self._session if key[0] == registry]
+            if not keys:
+                return None
+            username = keys[-1][1]
+        username = Credentials.for_user(username, "").username
+        key = (registry, username)
+        if key in self._session:
+            source = self._session_sources.get(key, SESSION_SOURCE)
+            return ResolvedCredentials(self._session[key], source, "session")
+        found = self.load(registry, username)
+        if found is None:
+            return None
+        return ResolvedCredentials(found, f"keyring ({self.backend_name()})", "keyring")
 
     def load(self, registry: str, username: str) -> Credentials | None:
         username = Credentials.for_user(username, "").username
@@ -124,6 +172,7 @@ class CredentialStore:
 
         username = Credentials.for_user(username, "").username
         self._session.pop((registry, username), None)
+        self._session_sources.pop((registry, username), None)
         if not self.persistent():
             return
         try:

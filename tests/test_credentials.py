@@ -12,7 +12,12 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.errors import KeyringLocked
 
-from acr_desktop.credentials import NO_KEYRING_NAME, CredentialStore, service_name
+from acr_desktop.credentials import (
+    NO_KEYRING_NAME,
+    CredentialStore,
+    ResolvedCredentials,
+    service_name,
+)
 from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
 from tests.secret_service import MemoryKeyring, installed_keyring, secret_service
 
@@ -173,3 +178,44 @@ def test_real_secret_service(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
         assert keyring.get_keyring() is not store.backend()  # pinned, not installed globally
     _assert_hidden(PASSWORD, store, fresh, alice, caplog=caplog)
     _assert_hidden(REFRESH, store, fresh, token, caplog=caplog)
+
+
+def test_resolve_session_then_keyring(memory: MemoryKeyring) -> None:
+    store = CredentialStore()
+    assert store.resolve(REGISTRY, "alice") is None
+    assert store.resolve(REGISTRY, None) is None
+    memory.set_password(service_name(REGISTRY), "alice", PASSWORD)
+    from_keyring = store.resolve(REGISTRY, "alice")
+    assert from_keyring == ResolvedCredentials(
+        Credentials("alice", PASSWORD), "keyring (Test Keyring)", "keyring"
+    )
+    assert store.resolve(REGISTRY, None) is None  # a keyring is searched by username only
+
+    store.session_only(REGISTRY, Credentials.for_user("alice", "session-SECRET"))
+    session = store.resolve(REGISTRY, "alice")
+    assert session is not None
+    assert (session.credentials.secret, session.source, session.origin) == (
+        "session-SECRET",
+        "this session",
+        "session",
+    )
+    found_in = "Docker config (~/.docker/config.json), via docker-credential-pass"
+    store.session_only(REGISTRY, Credentials.for_user("<token>", REFRESH), found_in=found_in)
+    latest = store.resolve(REGISTRY, None)  # the most recent of this session
+    assert latest is not None
+    assert latest.credentials.kind == "refresh_token"
+    assert latest.source == f"this session (from {found_in})"
+    assert store.resolve(REGISTRY, ACR_REFRESH_USERNAME) == latest
+    store.forget(REGISTRY, ACR_REFRESH_USERNAME)
+    assert store.resolve(REGISTRY, None) == session
+    assert PASSWORD not in repr(from_keyring)
+    assert REFRESH not in repr(latest)
+
+
+def test_resolve_without_a_keyring(no_keyring: KeyringBackend) -> None:
+    store = CredentialStore()
+    assert store.resolve(REGISTRY, "alice") is None
+    store.session_only(REGISTRY, Credentials.for_user("alice", PASSWORD))
+    resolved = store.resolve(REGISTRY, "alice")
+    assert resolved is not None
+    assert resolved.origin == "session"

@@ -1,7 +1,11 @@
 """The sign-in dialog: registry, kind of sign-in, username and secret, where to keep them, and a
-test sign-in that runs on the worker with a throwaway client."""
+test sign-in that runs on the worker with a throwaway client. A sign-in the user already has in
+the Docker / Podman config is looked up on the worker and offered, with where it was found."""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,9 +25,11 @@ from PySide6.QtWidgets import (
 from acr_desktop.credentials import CredentialStore
 from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
 from acr_desktop.registry.client import RegistryClient, SignInResult
+from acr_desktop.registry.dockerconfig import CredentialLookup, lookup
 from acr_desktop.registry.errors import InvalidReference, RegistryError
 from acr_desktop.registry.reference import normalize_registry
 from acr_desktop.registry.transport import Transport
+from acr_desktop.ui.registry_settings import load_registry_settings
 from acr_desktop.ui.worker import Job, JobRunner
 
 KIND_PASSWORD = "password"
@@ -36,6 +42,7 @@ KINDS = (
 )
 OK_COLOR = "#1b7f37"
 ERROR_COLOR = "#c62828"
+NOTE_COLOR = "#6d5300"
 SESSION_ONLY_NOTE = (
     "No keyring is available on this system, so credentials are kept for this session only. "
     "They are never written to a file."
@@ -85,11 +92,17 @@ class CredentialsDialog(QDialog):
         repository: str | None = None,
         message: str | None = None,
         settings: QSettings | None = None,
+        find_credentials: Callable[[str], CredentialLookup] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._runner = runner
+        env = dict(os.environ)  # read here, on the UI thread
+        self._find = find_credentials or (lambda registry: lookup(registry, env))
+        self._lookup_job: Job | None = None
+        self._looked_up = ""
+        self._found: tuple[Credentials, str] | None = None  # (credentials, where)
         self._repository = repository
         self._settings = settings if settings is not None else QSettings()
         self._persistent = store.persistent()
@@ -101,6 +114,8 @@ class CredentialsDialog(QDialog):
         self.message_label = _WrappedLabel(message or "")
         self.message_label.setStyleSheet("font-weight: bold;")
         self.message_label.setVisible(bool(message))
+        self.found_label = _WrappedLabel()
+        self.use_found_button = QPushButton("Use it")
         self.registry_edit = QLineEdit(registry)
         self.registry_edit.setPlaceholderText("myregistry.azurecr.io")
         self.kind_combo = QComboBox()
@@ -123,7 +138,12 @@ class CredentialsDialog(QDialog):
         self.session_note.setVisible(not self._persistent)
         self.test_button = QPushButton("Test sign-in")
         self.forget_button = QPushButton("Forget")
-        for button in (self.show_button, self.test_button, self.forget_button):
+        for button in (
+            self.show_button,
+            self.test_button,
+            self.forget_button,
+            self.use_found_button,
+        ):
             button.setAutoDefault(False)  # Enter means OK
         self.result_label = _WrappedLabel()
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -136,12 +156,16 @@ class CredentialsDialog(QDialog):
         self.show_button.toggled.connect(self._show_secret)
         self.test_button.clicked.connect(self.test_sign_in)
         self.forget_button.clicked.connect(self.forget)
+        self.use_found_button.clicked.connect(self.use_found)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self._prefill(registry)
         for edit in (self.registry_edit, self.username_edit, self.secret_edit):
             edit.textChanged.connect(self._inputs_changed)
+        self.registry_edit.editingFinished.connect(self.look_up)
         self._kind_changed()
+        if not self.secret_edit.text():  # nothing saved: maybe `docker login` knows
+            self.look_up()
 
     def _lay_out(self) -> None:
         test_row = _row(self.test_button, self.forget_button)
@@ -149,6 +173,11 @@ class CredentialsDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Registry:", self.registry_edit)
+        self.found_row = QWidget()
+        self.found_row.setLayout(_row(self.found_label, self.use_found_button))
+        form.addRow("", self.found_row)
+        form.setRowVisible(self.found_row, False)
+        self._form = form
         form.addRow("Sign in &with:", self.kind_combo)
         form.addRow("&Username:", self.username_edit)
         form.addRow(self.secret_label, _row(self.secret_edit, self.show_button))
@@ -267,9 +296,11 @@ class CredentialsDialog(QDialog):
     def test_sign_in(self) -> None:
         """Sign in on the worker with a throwaway client; the answer shows under the buttons."""
         registry, credentials, repository = self.registry(), self.credentials(), self._repository
+        connection = load_registry_settings(self._settings, registry)
 
         def sign_in() -> SignInResult:
             transport = Transport()
+            transport.set_settings(registry, connection)
             transport.set_credentials(registry, credentials)
             return RegistryClient(transport).sign_in(registry, repository)
 
@@ -303,7 +334,8 @@ class CredentialsDialog(QDialog):
         registry = self.registry()
         username = Credentials.for_user(self.username_edit.text().strip(), "").username
         self._store.forget(registry, username)
-        self._settings.remove(f"registries/{registry}")
+        for name in ("username", "kind"):  # the connection settings stay
+            self._settings.remove(settings_key(registry, name))
         self._settings.sync()
         self.secret_edit.clear()
         self.forgotten.emit(registry, username)
@@ -316,14 +348,77 @@ class CredentialsDialog(QDialog):
                 self._store.save(registry, credentials)
             else:  # not remembered: no stale copy in the keyring either
                 self._store.forget(registry, credentials.username)
-                self._store.session_only(registry, credentials)
+                found = self._found if self._found and self._found[0] == credentials else None
+                self._store.session_only(
+                    registry, credentials, found_in=found[1] if found else None
+                )
             self._settings.setValue(settings_key(registry, "username"), credentials.username)
         self._settings.setValue(settings_key(registry, "kind"), self.kind())
         self._settings.sync()
         super().accept()
 
     def done(self, result: int) -> None:
-        if self._job is not None:
-            self._job.cancel()  # its answer is dropped
-            self._job = None
+        for job in (self._job, self._lookup_job):
+            if job is not None:
+                job.cancel()  # its answer is dropped
+        self._job = self._lookup_job = None
         super().done(result)
+
+    # -- credentials the user already has ------------------------------------------------------
+    def look_up(self) -> None:
+        """Look the registry up in the Docker / Podman config on the worker (helpers may be
+        slow, hang or prompt); the answer shows above the username."""
+        registry = self._normalized(self.registry_edit.text())
+        if registry is None or registry == self._looked_up:
+            return
+        self._looked_up = registry
+        self._show_found(None)
+        find = self._find
+        job = self._runner.start("docker-config", lambda: find(registry))
+        job.returned.connect(self._looked_up_answer)
+        self._lookup_job = job
+
+    def _looked_up_answer(self, answer: object) -> None:
+        if isinstance(answer, CredentialLookup) and answer.found is not None:
+            creds, source = answer.found.credentials, answer.found.source
+            who = "an ACR refresh token" if creds.kind == "refresh_token" else creds.username
+            self._found = (creds, source)
+            text = f"Found a sign-in ({who}) in {source}."
+        else:
+            self._found = None
+            text = ""
+        problems = answer.problems if isinstance(answer, CredentialLookup) else ()
+        self._show_found("\n".join([t for t in (text, *problems) if t]) or None)
+
+    def _show_found(self, text: str | None) -> None:
+        if text is None:
+            self._found = None
+        self.found_label.setText(text or "")
+        self.found_label.setStyleSheet("" if self._found else f"color: {NOTE_COLOR};")
+        self._form.setRowVisible(self.found_row, bool(text))
+        self.use_found_button.setVisible(self._found is not None)
+        self._fit_height()
+
+    def use_found(self) -> None:
+        """Fill in what was found. OK then keeps it for this session; ticking “Remember” saves
+        it in the keyring. It is never copied anywhere else."""
+        if self._found is None:
+            return
+        creds, source = self._found
+        refresh = creds.kind == "refresh_token"
+        self.kind_combo.setCurrentIndex(
+            self.kind_combo.findData(KIND_REFRESH_TOKEN if refresh else KIND_PASSWORD)
+        )
+        if not refresh:
+            self.username_edit.setText(creds.username)
+        self.secret_edit.setText(creds.secret)
+        self.remember_check.setChecked(False)
+        self._show_result(
+            f"Using the sign-in from {source}. OK keeps it for this session"
+            + (
+                f"; tick “{self.remember_check.text()}” to save it there."
+                if self._persistent
+                else "."
+            ),
+            None,
+        )

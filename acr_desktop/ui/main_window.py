@@ -209,8 +209,11 @@ class MainWindow(QMainWindow):
         with self._client_lock:
             if self._client is None:
                 from acr_desktop.registry.client import RegistryClient
+                from acr_desktop.registry.dockerconfig import lookup
 
                 self._client = RegistryClient()
+                # What `docker login` / `az acr login` left behind, asked only on a 401.
+                self._client.transport.credential_fallback = lookup
             if self._client.transport.on_rate_limited is None:
                 self._client.transport.on_rate_limited = self._rate_limited.emit
             return self._client
@@ -224,10 +227,15 @@ class MainWindow(QMainWindow):
         return self._store
 
     def _apply_credentials(self, registry: str) -> None:
-        """Hand the stored credentials for `registry` to the client (keyring read happens here)."""
+        """Hand `registry`'s connection settings and stored credentials to the client (the keyring
+        read happens here, on the UI thread; Docker config helpers run later, in the worker)."""
+        from acr_desktop.ui.registry_settings import load_registry_settings
+
         transport = self.client.transport
+        transport.set_settings(registry, load_registry_settings(self.settings, registry))
         username = self.settings.value(f"registries/{registry}/username")
-        creds = self.store.load(registry, str(username)) if username else None
+        resolved = self.store.resolve(registry, str(username) if username else None)
+        creds = resolved.credentials if resolved else None
         if creds != transport.credentials(registry):
             transport.set_credentials(registry, creds)
 
@@ -346,8 +354,24 @@ class MainWindow(QMainWindow):
         dialog.open()
         self.sign_in_dialog = dialog
 
+    def open_registry_settings(self) -> None:
+        from acr_desktop.ui.registry_settings import RegistrySettingsDialog
+
+        registry = self.current.registry if self.current else self.navigator.registry
+        if not registry:
+            self.message_bar.show_message(
+                Message("Inspect or browse a registry first.", NextStep.EDIT, "info")
+            )
+            return
+        dialog = RegistrySettingsDialog(registry, self.settings, self)
+        dialog.accepted.connect(lambda: self._apply_credentials(registry))
+        dialog.open()
+        self.registry_settings_dialog = dialog
+
     def _signed_in(self, registry: str, creds: Any) -> None:
         self.client.transport.set_credentials(registry, creds)
+        if creds is None:  # anonymous, chosen or forgotten: no Docker config behind the user's back
+            self.client.transport.decline_fallback(registry)
         if self.current is not None and self.current.registry == registry:
             self.inspect(self.current)
 
@@ -359,6 +383,8 @@ class MainWindow(QMainWindow):
             self.refresh()
         elif step is NextStep.EDIT:
             self._focus_bar()
+        elif step is NextStep.SETTINGS:
+            self.open_registry_settings()
 
     def _go_or_cancel(self) -> None:
         if self.runner.is_busy("inspect"):
@@ -463,6 +489,7 @@ class MainWindow(QMainWindow):
         self._fill_bookmarks_menu()
         account = bar.addMenu("&Registry")
         account.addAction("Sign in…").triggered.connect(lambda: self.open_sign_in(None))
+        account.addAction("Connection settings…").triggered.connect(self.open_registry_settings)
         self.help_menu = bar.addMenu("&Help")
 
     def _fill_bookmarks_menu(self) -> None:

@@ -13,6 +13,7 @@ class NextStep(Enum):
     SIGN_IN = "Sign in again"
     RETRY = "Retry"
     EDIT = "Fix the reference"
+    SETTINGS = "Connection settings"
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,7 @@ def describe(exc: BaseException) -> Message:
     if isinstance(exc, errors.RateLimited):
         return Message(str(exc), NextStep.RETRY)
     if isinstance(exc, errors.TLSFailure):
-        return Message(
-            f"{exc} If your network inspects TLS, your administrator's CA must be trusted.",
-            NextStep.RETRY,
-        )
+        return Message(str(exc), NextStep.SETTINGS)  # the sentence names the setting that fixes it
     if isinstance(exc, errors.RegistryUnreachable):
         return Message(f"{exc} Check the host name and your network or proxy.", NextStep.RETRY)
     if isinstance(exc, errors.DigestMismatch):

@@ -15,6 +15,9 @@ from acr_desktop.credentials import CredentialStore
 from acr_desktop.registry.client import RegistryClient
 from acr_desktop.registry.transport import Transport
 from acr_desktop.ui.main_window import MainWindow
+from tests.registry.conftest import DockerEnv, docker_env, test_ca, tls_registry
+
+__all__ = ["DockerEnv", "docker_env", "test_ca", "tls_registry"]  # fixtures shared with registry/
 
 
 class CountingClient(RegistryClient):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from acr_desktop.credentials import CredentialStore, service_name
 from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
+from acr_desktop.registry.dockerconfig import CredentialLookup, FoundCredentials
+from acr_desktop.registry.transport import RegistrySettings
 from acr_desktop.ui.credentials_dialog import (
     ERROR_COLOR,
     KIND_ANONYMOUS,
@@ -24,7 +26,9 @@ from acr_desktop.ui.credentials_dialog import (
     CredentialsDialog,
     settings_key,
 )
+from acr_desktop.ui.registry_settings import save_registry_settings
 from acr_desktop.ui.worker import JobRunner
+from tests.registry.conftest import DockerEnv
 from tests.rig import FakeRequest, FakeServer, Registry
 from tests.rig.fake_server import Response
 from tests.rig.token_server import PULLER_PASSWORD, PULLER_USER
@@ -329,3 +333,146 @@ def test_forget(
     assert "Forgot" in dialog.result_label.text()
     reread = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     assert reread.value(settings_key(REGISTRY, "username")) is None
+
+
+# -- credentials the user already has (Docker / Podman config) ----------------------------------
+FOUND_IN = "Docker config (~/.docker/config.json), via docker-credential-secretservice"
+
+
+def finder(found: FoundCredentials | None, *problems: str) -> Callable[[str], CredentialLookup]:
+    asked: list[str] = []
+
+    def find(registry: str) -> CredentialLookup:
+        asked.append(registry)
+        return CredentialLookup(found, problems)
+
+    find.asked = asked  # type: ignore[attr-defined]
+    return find
+
+
+def offered(
+    qtbot: QtBot,
+    settings: QSettings,
+    runner: JobRunner,
+    store: CredentialStore,
+    find: Callable[[str], CredentialLookup],
+) -> CredentialsDialog:
+    dialog = CredentialsDialog(REGISTRY, store, runner, settings=settings, find_credentials=find)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.found_row.isVisible)
+    return dialog
+
+
+def test_offers_a_docker_sign_in_for_this_session(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
+) -> None:
+    store = CredentialStore(memory)
+    find = finder(FoundCredentials(Credentials("alice", SECRET), FOUND_IN))
+    dialog = offered(qtbot, settings, runner, store, find)
+    assert find.asked == [REGISTRY]  # type: ignore[attr-defined]
+    assert dialog.found_label.text() == f"Found a sign-in (alice) in {FOUND_IN}."
+    assert dialog.use_found_button.isVisible()
+    assert dialog.username_edit.text() == ""  # offered, not filled in
+    assert_renders(dialog, tmp_path / "credentials_dialog_docker.png")
+
+    qtbot.mouseClick(dialog.use_found_button, Qt.MouseButton.LeftButton)
+    assert dialog.username_edit.text() == "alice"
+    assert dialog.secret_edit.text() == SECRET
+    assert not dialog.remember()
+    assert f"Using the sign-in from {FOUND_IN}" in dialog.result_label.text()
+    qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+    assert memory.entries == {}  # never copied anywhere without asking
+    resolved = store.resolve(REGISTRY, "alice")
+    assert resolved is not None
+    assert resolved.credentials == Credentials("alice", SECRET)
+    assert resolved.source == f"this session (from {FOUND_IN})"
+    assert SECRET.encode() not in (tmp_path / "s.ini").read_bytes()
+
+
+def test_a_found_refresh_token_can_be_saved_to_the_keyring(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+) -> None:
+    token = Credentials.for_user("<token>", SECRET)
+    dialog = offered(
+        qtbot, settings, runner, CredentialStore(memory), finder(FoundCredentials(token, FOUND_IN))
+    )
+    assert "Found a sign-in (an ACR refresh token)" in dialog.found_label.text()
+    dialog.use_found()
+    assert dialog.kind() == KIND_REFRESH_TOKEN
+    assert dialog.username_edit.text() == ACR_REFRESH_USERNAME
+    dialog.remember_check.setChecked(True)
+    dialog.accept()
+    assert memory.entries == {(service_name(REGISTRY), ACR_REFRESH_USERNAME): SECRET}
+
+
+def test_helper_problems_are_shown_without_an_offer(
+    qtbot: QtBot,
+    settings: QSettings,
+    runner: JobRunner,
+    memory: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "docker-env").mkdir()
+    docker = DockerEnv(tmp_path / "docker-env", monkeypatch)
+    docker.write_config({"credsStore": "nowhere"})
+    dialog = CredentialsDialog(REGISTRY, CredentialStore(memory), runner, settings=settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.found_row.isVisible)
+    assert dialog.found_label.text() == (
+        "The credential helper docker-credential-nowhere is not installed (not on PATH) "
+        f"(named in Docker config ({docker.config_path}))."
+    )
+    assert not dialog.use_found_button.isVisible()
+
+
+def test_nothing_found_shows_nothing_and_saved_secrets_skip_the_lookup(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+) -> None:
+    find = finder(None)
+    dialog = CredentialsDialog(
+        REGISTRY, CredentialStore(memory), runner, settings=settings, find_credentials=find
+    )
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert find.asked == [REGISTRY]  # type: ignore[attr-defined]
+    assert not dialog.found_row.isVisible()
+
+    settings.setValue(settings_key(REGISTRY, "username"), "alice")
+    memory.set_password(service_name(REGISTRY), "alice", SECRET)
+    saved = finder(None)
+    CredentialsDialog(
+        REGISTRY, CredentialStore(memory), runner, settings=settings, find_credentials=saved
+    ).deleteLater()
+    assert saved.asked == []  # type: ignore[attr-defined]
+
+
+def test_forget_keeps_the_connection_settings(
+    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+) -> None:
+    settings.setValue(settings_key(REGISTRY, "username"), "alice")
+    settings.setValue(settings_key(REGISTRY, "ca_bundle"), "/etc/ssl/corp.pem")
+    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory))
+    dialog.forget()
+    assert settings.value(settings_key(REGISTRY, "username")) is None
+    assert settings.value(settings_key(REGISTRY, "ca_bundle")) == "/etc/ssl/corp.pem"
+
+
+def test_test_sign_in_uses_the_connection_settings(
+    qtbot: QtBot,
+    settings: QSettings,
+    runner: JobRunner,
+    memory: MemoryKeyring,
+    fake_server: FakeServer,
+) -> None:
+    fake_server.reply_json("GET", r"/v2/", 200, {})
+    save_registry_settings(settings, fake_server.host, RegistrySettings(plain_http=False))
+    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory), fake_server.host)
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_ANONYMOUS))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ERROR_COLOR in dialog.result_label.styleSheet())
+    assert "it does not speak HTTPS on this port" in dialog.result_label.text()
+    assert "“Allow plain HTTP”" in dialog.result_label.text()
+    assert fake_server.requests == []  # HTTPS never reached the plain-HTTP server as a request
