@@ -36,8 +36,17 @@ def main(argv: list[str] | None = None) -> int:
         "Run `acr-desktop inspect --help` for the headless inspector.",
     )
     parser.add_argument("--version", action="version", version=f"acr-desktop {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that everything the app needs is installed (one line per check) and exit",
+    )
     parser.add_argument("reference", nargs="?", help="a reference to inspect at once")
     opts, qt_args = parser.parse_known_args(args)
+    if opts.self_test:
+        from acr_desktop.selftest import run_self_test
+
+        return run_self_test(sys.stdout)
     from acr_desktop.ui.app import run  # Qt only when the window is wanted
 
     return run(opts.reference, qt_args)

@@ -100,22 +100,15 @@ def launch(kind: str, settings_path: str | None) -> int:
     window: QWidget
     if kind == "app":
         assert settings_path is not None
-        # As acr_desktop.ui.app.run does it, word for word, except for settings= (a temp file,
-        # so the user's settings are not read) and the report hooked onto the first paint.
-        import importlib
+        # As acr_desktop.ui.app.run does it: create_app(qt_args), then create_window's body
+        # except for settings= (a temp file, so the user's settings are not read) and the report
+        # hooked onto the first paint. The log file goes to ACR_DESKTOP_LOG_DIR (set by the
+        # parent to a temp folder).
+        from acr_desktop.ui.app import create_app
 
-        importlib.import_module("acr_desktop.ui.app")  # `acr-desktop` imports it before run()
+        app = create_app([])
+
         from PySide6.QtCore import QSettings
-        from PySide6.QtWidgets import QApplication
-
-        from acr_desktop import __version__
-
-        app = QApplication([sys.argv[0]])
-        app.setApplicationName("ACR Desktop")
-        app.setOrganizationName("ACR Desktop")
-        app.setOrganizationDomain("acr-desktop.example.org")
-        app.setApplicationVersion(__version__)
-        app.setDesktopFileName("org.example.AcrDesktop")
 
         from acr_desktop.ui.main_window import MainWindow
 
@@ -244,19 +237,14 @@ def inspect_mode() -> int:
     import keyring.backends.fail
     import requests
     from PySide6.QtCore import QEventLoop, QSettings
-    from PySide6.QtWidgets import QApplication
 
-    from acr_desktop import __version__
     from acr_desktop.credentials import CredentialStore
     from acr_desktop.registry.auth import CLIENT_ID, Credentials, repository_scope
     from acr_desktop.registry.mediatypes import MANIFEST_ACCEPT
+    from acr_desktop.ui.app import create_app
     from acr_desktop.ui.main_window import MainWindow
 
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("ACR Desktop")
-    app.setOrganizationName("ACR Desktop")
-    app.setOrganizationDomain("acr-desktop.example.org")
-    app.setApplicationVersion(__version__)
+    app = create_app([])  # as run() does (log in ACR_DESKTOP_LOG_DIR, a temp folder)
     settings = QSettings(cfg["settings"], QSettings.Format.IniFormat)
     store = CredentialStore(backend=keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]
     window = MainWindow(settings=settings, store=store, client=None)
@@ -268,6 +256,7 @@ def inspect_mode() -> int:
     window.show()
     shown.exec()
     del first_paint
+    rss_at_first_paint = maxrss_kib()
 
     client = window.client
     app_hits, base_hits = Hits(), Hits()
@@ -366,6 +355,7 @@ def inspect_mode() -> int:
         result[f"{name}_total_requests"] = per_origin
     header_names = sorted(base_hits.items[-1][4]) if base_hits.items else []
     result["request_header_names"] = header_names
+    result["maxrss_first_paint_kib"] = rss_at_first_paint
     result["maxrss_after_first_kib"] = rss_after_first
     result["maxrss_end_kib"] = maxrss_kib()
     result["keyring_imported"] = "keyring" in sys.modules

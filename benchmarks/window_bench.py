@@ -7,9 +7,9 @@ Run from the repo root:  .venv/bin/python benchmarks/window_bench.py [--launches
    Python process (benchmarks/_window_child.py), app and bare alternating after warm-ups; the time
    is wall time in this process from Popen to the child's line on stdout, which the child writes
    once the window's first paint pass is complete (see _window_child.py for how that is detected).
-   The app child builds the window as acr_desktop.ui.app.run does, with a temp QSettings file, and
-   reports whether `keyring` was imported by then. `python -X importtime` of the app child gives
-   the imports that cost most before the first paint.
+   The app child builds the window as acr_desktop.ui.app.run does (create_app, MainWindow, show)
+   with a temp QSettings file and log folder, and reports whether `keyring` was imported by then.
+   `python -X importtime` of the app child gives the imports that cost most before the first paint.
 2. Enter -> layers painted on the local token registry with a warm token: in one child process,
    window.inspect_text(ref) until the end of the layers table's next paint pass, with the client's
    content cache cleared first so each sample fetches manifest(s) + config; against the same GETs
@@ -64,9 +64,10 @@ def p90(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=10, method="inclusive")[8] if len(xs) > 1 else xs[0]
 
 
-def child_env() -> dict[str, str]:
+def child_env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["ACR_DESKTOP_LOG_DIR"] = str(tmp / "logs")  # the app's log file, not in the user's folder
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     return env
 
@@ -91,7 +92,7 @@ def launch_once(kind: str, tmp: Path, number: int, extra: tuple[str, ...] = ()) 
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=child_env(),
+        env=child_env(tmp),
     )
     try:
         assert proc.stdout is not None
@@ -171,7 +172,7 @@ def bench_inspect(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=child_env(),
+        env=child_env(tmp),
     )
     try:
         out, err = proc.communicate(json.dumps(cfg).encode(), timeout=600)
@@ -294,12 +295,16 @@ def report_inspect(data: dict[str, Any], samples: int, warmup: int) -> list[str]
 
 
 def report_memory(res: dict[str, Launches], data: dict[str, Any]) -> list[str]:
-    lines = ["3. Peak memory (ru_maxrss)"]
+    lines = [
+        "3. Peak memory (ru_maxrss). Launch rows: median over the launch children. The inspect "
+        "child also imports keyring (fail backend) and has a requests.Session of its own."
+    ]
     rows = (
         ("bare PySide6 window, first paint", median([m / MiB for m in res["bare"].maxrss_kib])),
         ("ACR Desktop window, first paint", median([m / MiB for m in res["app"].maxrss_kib])),
-        ("ACR Desktop, image + index shown", data["maxrss_after_first_kib"] / MiB),
-        ("ACR Desktop, end of the inspect run", data["maxrss_end_kib"] / MiB),
+        ("inspect child: empty window painted", data["maxrss_first_paint_kib"] / MiB),
+        ("inspect child: image + index shown", data["maxrss_after_first_kib"] / MiB),
+        ("inspect child: end of the run", data["maxrss_end_kib"] / MiB),
     )
     for what, mib in rows:
         lines.append(f"   {what:<40} {mib:>7.1f} MiB")
@@ -321,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         parser.error("counts must be at least 1 and warm-ups at least 0")
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up as on Ctrl+C
-    platform = child_env()["QT_QPA_PLATFORM"]
+    platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="window-bench-") as tmp_name:
         tmp = Path(tmp_name)

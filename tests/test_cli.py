@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.rig import ALICE_PASSWORD, ALICE_USER, PULLER_PASSWORD, PULLER_USER, Registry
 
@@ -129,3 +130,12 @@ def test_registry_core_never_imports_qt() -> None:
         "assert not [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_self_test(tmp_path: Path) -> None:
+    env = os.environ | {"QT_QPA_PLATFORM": "offscreen", "ACR_DESKTOP_LOG_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [*EXE, "--self-test"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.splitlines()[-1].startswith("self-test passed")

@@ -28,6 +28,7 @@ from acr_desktop.registry import errors
 from acr_desktop.registry.acr import is_acr_host
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference, parse_reference
+from acr_desktop.ui.app import show_log_folder
 from acr_desktop.ui.inspector import Inspector
 from acr_desktop.ui.message_bar import MessageBar
 from acr_desktop.ui.messages import Message, NextStep, describe
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from acr_desktop.credentials import CredentialStore
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import RegistryClient
+    from acr_desktop.ui.about_dialog import AboutDialog
 
 MAX_RECENT = 30
 EXAMPLES = (
@@ -491,6 +493,19 @@ class MainWindow(QMainWindow):
         account.addAction("Sign in…").triggered.connect(lambda: self.open_sign_in(None))
         account.addAction("Connection settings…").triggered.connect(self.open_registry_settings)
         self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction("Show log folder").triggered.connect(show_log_folder)
+        about = self.help_menu.addAction("About ACR Desktop")
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.show_about)
+
+    def show_about(self) -> AboutDialog:
+        """Help ▸ About (keyring is imported now, not at start-up)."""
+        from acr_desktop.ui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self, store=self.store)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _fill_bookmarks_menu(self) -> None:
         menu = self.bookmarks_menu

@@ -304,3 +304,14 @@ def test_unreachable_host_is_named(qtbot: QtBot, window: MainWindow) -> None:
     assert "127.0.0.1:9" in window.message_bar.text()
     assert "refused" in window.message_bar.text()
     assert window.message_bar.action.text() == "Retry"
+
+
+def test_help_menu_has_about_and_the_log_folder(window: MainWindow, qtbot: QtBot) -> None:
+    assert [a.text() for a in window.help_menu.actions()] == [
+        "Show log folder",
+        "About ACR Desktop",
+    ]
+    dialog = window.show_about()
+    assert dialog.isVisible()
+    assert dialog.facts["Keyring"] == "none found: sign-ins are kept for this session only"
+    dialog.close()
