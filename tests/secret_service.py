@@ -76,7 +76,9 @@ def _read_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
 
 
 def _wait_for_secrets(timeout: float) -> None:
-    """Until org.freedesktop.secrets answers on the (already exported) session bus."""
+    """Until org.freedesktop.secrets answers on the (already exported) session bus and its
+    default collection exists unlocked: the daemon answers before it has unlocked the login
+    keyring with the password from stdin, and a save then fails with "Prompt dismissed"."""
     import secretstorage
 
     deadline = time.monotonic() + timeout
@@ -85,7 +87,9 @@ def _wait_for_secrets(timeout: float) -> None:
             connection = secretstorage.dbus_init()
             try:
                 if secretstorage.check_service_availability(connection):
-                    return
+                    default = secretstorage.Collection(connection)  # the "default" alias
+                    if not default.is_locked():
+                        return
             finally:
                 connection.close()
         if time.monotonic() > deadline:

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from acr_desktop.registry.cancel import cancellation
@@ -41,7 +42,7 @@ class Job(QObject):
     returned = Signal(object)
     errored = Signal(object)
     finished = Signal()
-    settled = Signal()  # always, on the UI thread, once the function has returned or raised
+    settled = Signal()  # always, on the UI thread, last, once the function returned or raised
     _done = Signal(object, object)  # (result, error), emitted from the worker thread
 
     def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
@@ -50,6 +51,7 @@ class Job(QObject):
         self.cancel_event = threading.Event()
         self.superseded = False
         self.running = True
+        self.thread_done = False
         self._done.connect(self._deliver)  # queued: the Job lives on the UI thread
         self._progress.connect(self._deliver_progress)
 
@@ -83,14 +85,19 @@ class Job(QObject):
     def _deliver(self, result_box: _Box, error_box: _Box) -> None:
         result, error = result_box.value, error_box.value
         self.running = False
-        self.settled.emit()
-        if self.cancelled or self.superseded or isinstance(error, Cancelled):
-            return
-        if error is not None:
-            self.errored.emit(error)
-        else:
-            self.returned.emit(result)
-        self.finished.emit()
+        try:
+            if not (self.cancelled or self.superseded or isinstance(error, Cancelled)):
+                if error is not None:
+                    self.errored.emit(error)
+                else:
+                    self.returned.emit(result)
+                self.finished.emit()
+        finally:
+            self.settled.emit()  # last: the runner may delete the Job after this
+
+
+def _no_op() -> None:
+    return None
 
 
 class _Runnable(QRunnable):
@@ -99,7 +106,10 @@ class _Runnable(QRunnable):
         self.job = job
 
     def run(self) -> None:
-        self.job._run()
+        try:
+            self.job._run()
+        finally:
+            self.job.thread_done = True  # the worker will not touch the Job again
 
 
 class JobRunner(QObject):
@@ -112,9 +122,11 @@ class JobRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._current: dict[str, Job] = {}
+        self._finished: list[Job] = []
 
     def start(self, channel: str, fn: Callable[..., Any], *, with_progress: bool = False) -> Job:
         """Run `fn()` (or `fn(job.report)` with progress) instead of this channel's current job."""
+        self._reap()
         previous = self._current.get(channel)
         if previous is not None and previous.running:
             previous.superseded = True
@@ -131,7 +143,8 @@ class JobRunner(QObject):
     def _job_done(self, channel: str, job: Job) -> None:
         if self._current.get(channel) is job:
             del self._current[channel]
-        job.deleteLater()
+        job.fn = _no_op  # let go of what the function held
+        self._finished.append(job)
         if not self.busy:
             self.busy_changed.emit(False)
 
@@ -155,3 +168,17 @@ class JobRunner(QObject):
         """Cancel everything and wait a little for the threads (network calls have timeouts)."""
         self.cancel()
         self.pool.waitForDone(wait_ms)
+        self._reap()
+
+    def _reap(self) -> None:
+        """Delete finished Jobs, here on the UI thread, once their worker is done with them.
+
+        Not `deleteLater()`: a deferred delete still queued when a parentless runner is collected
+        crashed in QObject::~QObject (PySide 6.11, seen in the dialog tests)."""
+        keep = []
+        for job in self._finished:
+            if job.thread_done:
+                shiboken6.delete(job)
+            else:
+                keep.append(job)
+        self._finished = keep
