@@ -202,6 +202,11 @@ class MainWindow(BrowsingMixin, QMainWindow):
         self.recent_model.setStringList(
             [str(r) for r in recent] if isinstance(recent, list) else []
         )
+        split = self.settings.value("window/split")
+        if isinstance(split, QByteArray):
+            self.split.restoreState(split)
+        self.navigator.set_registries(self.known_registries())
+        self._update_navigation()
 
     # -- the client and credentials (UI thread) ------------------------------------------------
     @property
@@ -305,6 +310,8 @@ class MainWindow(BrowsingMixin, QMainWindow):
         elapsed = (time.perf_counter() - self._started_at) * 1000
         self.status.setText(f"{ins.top.reference.pinned()}  ·  {elapsed:.0f} ms")
         self.setWindowTitle(f"{ins.reference} — ACR Desktop")
+        if not self.navigator.registry_box.currentText():
+            self.navigator.registry_box.setEditText(ins.reference.registry)  # ready to browse
         self._show_rate_limit_status(ins.reference.registry)
         self._load_aliases(ins)
         self.inspected.emit(ins)

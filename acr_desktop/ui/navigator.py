@@ -93,7 +93,8 @@ class Navigator(QWidget):
         open_by_name = QPushButton("Open repository by name…")
         open_by_name.clicked.connect(self.ask_repository)
 
-        self.tag_filter = QLineEdit(placeholderText="Filter: text or glob (1.*)")
+        self.tag_filter = QLineEdit(placeholderText="Filter tags")
+        self.tag_filter.setToolTip("Text, or a glob such as 1.* or v?.?")
         self.tags_model = TagsModel(self)
         self._filter_timer = QTimer(self, singleShot=True, interval=60)
         self._filter_timer.timeout.connect(
@@ -112,6 +113,8 @@ class Navigator(QWidget):
         self.tags.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.tags.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.tags.horizontalHeader().setStretchLastSection(True)
+        for column in range(TagsModel.COL_UPDATED, TagsModel.COL_LOCKS + 1):
+            self.tags.setColumnHidden(column, True)  # shown when the registry has metadata
         self.tags.activated.connect(self._tag_activated)
         self.tags.clicked.connect(self._tag_activated)
         self.tag_status = QLabel()

@@ -200,3 +200,22 @@ def test_referrers_tab_lists_and_opens(
         inspector.referrers.setCurrentIndex(inspector.referrers.proxy.index(0, 0))
         inspector.referrers.activated.emit(inspector.referrers.proxy.index(0, 0))
     assert opened.args[0].top.digest == artifact.digest
+
+
+def test_known_registries_and_split_survive_a_restart(
+    qtbot: QtBot, window: MainWindow, anon_registry: Registry
+) -> None:
+    from tests.ui.conftest import CountingClient
+
+    with qtbot.waitSignal(window.inspected, timeout=10_000):
+        window.inspect_text(f"{anon_registry.host}/test/app:oci")
+    window.split.setSizes([250, 950])
+    window.close()
+    again = MainWindow(settings=window.settings, store=window.store, client=CountingClient())
+    qtbot.addWidget(again)
+    assert anon_registry.host in [
+        again.navigator.registry_box.itemText(i)
+        for i in range(again.navigator.registry_box.count())
+    ]
+    assert abs(again.split.sizes()[0] - 250) < 30  # restored (scaled to the new window size)
+    assert not again.back_button.isEnabled() and not again.forward_button.isEnabled()
