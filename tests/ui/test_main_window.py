@@ -156,21 +156,28 @@ def test_second_inspect_in_same_repository_is_one_request(
 def test_ui_never_freezes_while_a_slow_server_answers(
     qtbot: QtBot, window: MainWindow, fake_server: FakeServer
 ) -> None:
+    """A 1.5 s answer must not stall the UI thread: the longest gap between 5 ms heartbeats
+    stays under 50 ms. A real freeze shows in every attempt; one retry absorbs a scheduler
+    hiccup on a loaded 2-core machine."""
     serve_slowly(fake_server, 1.5)
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    window.reference_bar.setText(f"{fake_server.host}/r:slow")
-    with qtbot.waitSignal(window.inspected, timeout=10_000):
-        qtbot.keyClick(window.reference_bar, Qt.Key.Key_Return)
-        start = time.perf_counter()
-    timer.stop()
-    waiting = [t for t in ticks if t >= start]
-    gaps = [b - a for a, b in itertools.pairwise(waiting)]
-    assert len(gaps) > 50
-    assert max(gaps) < 0.050, f"the UI thread stalled for {max(gaps) * 1000:.0f} ms"
+    worst: list[float] = []
+    for _attempt in range(2):
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.setInterval(5)
+        timer.timeout.connect(lambda t=ticks: t.append(time.perf_counter()))
+        timer.start()
+        window.reference_bar.setText(f"{fake_server.host}/r:slow")
+        with qtbot.waitSignal(window.inspected, timeout=10_000):
+            qtbot.keyClick(window.reference_bar, Qt.Key.Key_Return)
+            start = time.perf_counter()
+        timer.stop()
+        waiting = [t for t in ticks if t >= start]
+        assert len(waiting) > 50  # the timer kept firing through the 1.5 s wait
+        worst.append(max(b - a for a, b in itertools.pairwise(waiting)))
+        if worst[-1] < 0.050:
+            break
+    assert min(worst) < 0.050, f"the UI thread stalled for {[round(w * 1000) for w in worst]} ms"
 
 
 def test_cancel_and_stale_answers_are_dropped(
