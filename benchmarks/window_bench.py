@@ -264,8 +264,8 @@ def report_inspect(data: dict[str, Any], samples: int, warmup: int) -> list[str]
         r = data["refs"][ref]
         base = median(r["baseline_ms"])
         rows: list[tuple[str, list[float], list[int] | None]] = [
-            ("app: job result on UI thread", [s["result"] for s in r["app"]], None),
-            ("app: inspected signal", [s["signal"] for s in r["app"]], None),
+            ("app: result reaches UI thread", [s["result"] for s in r["app"]], None),
+            ("app: shown (inspected signal)", [s["signal"] for s in r["app"]], None),
             ("app: layers painted (total)", [s["done"] for s in r["app"]], r["app_requests"]),
             ("plain requests, same GETs", r["baseline_ms"], r["baseline_requests"]),
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from acr_desktop.copy_formats import pinned, pull_line, tag_and_digest
-from acr_desktop.inspection import Inspection
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
 from acr_desktop.text import format_size
@@ -32,6 +32,9 @@ from acr_desktop.ui.models import (
 )
 from acr_desktop.ui.summary import SummaryPanel
 from acr_desktop.ui.tables import RowTable
+
+if TYPE_CHECKING:
+    from acr_desktop.inspection import Inspection
 
 
 class Inspector(QWidget):

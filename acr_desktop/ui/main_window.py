@@ -91,7 +91,12 @@ class MainWindow(BrowsingMixin, QMainWindow):
         self._rate_limited.connect(self._show_rate_limit)
         self._build()
         self._restore()
-        threading.Thread(target=warm_up_imports, name="warm-up", daemon=True).start()
+        # After the first paint (the imports would compete with it for the GIL), and long
+        # before anyone can paste a reference and press Enter.
+        QTimer.singleShot(
+            250,
+            lambda: threading.Thread(target=warm_up_imports, name="warm-up", daemon=True).start(),
+        )
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:

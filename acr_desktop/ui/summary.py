@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -14,12 +16,15 @@ from PySide6.QtWidgets import (
 )
 
 from acr_desktop.copy_formats import COPY_FORMATS, render
-from acr_desktop.inspection import Inspection
 from acr_desktop.registry import mediatypes as mt
-from acr_desktop.registry.client import FetchedManifest
 from acr_desktop.registry.manifest import ImageIndex, ImageManifest, Schema1Manifest
 from acr_desktop.text import format_size
 from acr_desktop.ui.clipboard import copy_text
+
+if TYPE_CHECKING:
+    from acr_desktop.inspection import Inspection
+    from acr_desktop.registry.client import FetchedManifest
+
 
 OK_COLOUR = "#1a7f37"
 WARN_COLOUR = "#b35900"
