@@ -102,5 +102,7 @@ class HistoryView(QWidget):
             if config
             else "No build history for this manifest."
         )
-        for column in (0, 1, 2):
-            self.table.resizeColumnToContents(column)
+        # Widths from the font, not from every row's contents (cheaper, and steady).
+        metrics = self.fontMetrics()
+        for column, sample in enumerate(("Step 00", "Layer #00", "2024-01-02T03:04:05Z")):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)

@@ -207,9 +207,9 @@ class Inspector(QWidget):
         if ins.config is not None:
             self.document.addItem("Image config")
             self._documents.append(ins.config.raw)
-        self.document.blockSignals(False)
         # Show the manifest whose rows are in the table: the image if there is one.
         self.document.setCurrentIndex(1 if ins.index is not None and ins.image is not None else 0)
+        self.document.blockSignals(False)
         self._show_document(self.document.currentIndex())
 
     def _show_document(self, number: int) -> None:
