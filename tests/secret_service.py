@@ -75,6 +75,21 @@ def _read_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
     return proc.stdout.readline().decode().strip()
 
 
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=%(socket)s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
 def _wait_for_secrets(timeout: float) -> None:
     """Until org.freedesktop.secrets answers on the (already exported) session bus and its
     default collection exists unlocked: the daemon answers before it has unlocked the login
@@ -121,14 +136,18 @@ def secret_service(home: Path, timeout: float = 10.0) -> Iterator[str]:
     log = (home / "secret-service.log").open("wb")
     try:
         os.environ.update(env)
+        # A bus of our own with no service activation: the stock session config would start a
+        # second gnome-keyring-daemon (without --unlock) the moment anything asks for secrets
+        # before ours owns the name, and that one answers with prompts ("Prompt dismissed").
+        config = runtime / "bus.conf"
+        config.write_text(BUS_CONFIG % {"socket": runtime / "bus"})
         procs.append(
             subprocess.Popen(
                 [
                     "dbus-daemon",
-                    "--session",
+                    f"--config-file={config}",
                     "--nofork",
                     "--print-address=1",
-                    f"--address=unix:path={runtime / 'bus'}",
                 ],
                 stdout=subprocess.PIPE,
                 stderr=log,
