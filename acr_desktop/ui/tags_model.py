@@ -43,6 +43,7 @@ class TagsModel(QAbstractTableModel):
         super().__init__(parent)
         self._tags: list[TagInfo] = []  # in arrival order (ACR: newest first)
         self._lower: list[str] = []
+        self._words: list[bool] = []  # no digit at all: a word, not a version
         self._name_order: list[int] | None = None
         self._visible: list[int] = []  # indices into _tags, in display order
         self._pattern = ""
@@ -54,6 +55,7 @@ class TagsModel(QAbstractTableModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._tags, self._lower, self._visible, self._name_order = [], [], [], None
+        self._words = []
         self.has_metadata = False
         self.endResetModel()
 
@@ -63,6 +65,7 @@ class TagsModel(QAbstractTableModel):
         self.has_metadata = self.has_metadata or any(t.updated or t.created for t in page)
         self._tags = self._tags + list(page)
         self._lower = self._lower + [t.name.lower() for t in page]
+        self._words = self._words + [not any(c.isdigit() for c in t.name) for t in page]
         self._name_order = None
         self._refresh()
 
@@ -100,6 +103,10 @@ class TagsModel(QAbstractTableModel):
         # is the registry's (ACR sends newest first), so it is shown as it came.
         if self.descending != self.by_time:
             visible.reverse()
+        if not self.by_time:
+            # Words (latest, stable, main) after the versions, whichever way versions run.
+            words = self._words
+            visible = [i for i in visible if not words[i]] + [i for i in visible if words[i]]
         self._visible = visible
         self.endResetModel()
 
