@@ -22,7 +22,8 @@ CLIENT_ID = "acr-desktop"
 
 log = logging.getLogger(__name__)
 
-CredentialKind = Literal["password", "refresh_token"]
+CredentialKind = Literal["password", "refresh_token", "registry_token"]
+REGISTRY_TOKEN_USERNAME = "<registry token>"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,15 @@ class Credentials:
         """Recognise ACR refresh tokens (`az acr login --expose-token`) by their username."""
         if username in (ACR_REFRESH_USERNAME, IDENTITY_TOKEN_USERNAME):
             return cls(ACR_REFRESH_USERNAME, secret, "refresh_token")
+        if username == REGISTRY_TOKEN_USERNAME:
+            return cls.registry_token(secret)
         return cls(username, secret, "password")
+
+    @classmethod
+    def registry_token(cls, token: str) -> Credentials:
+        """A bearer token for the registry itself (Docker config `registrytoken`): sent as is,
+        never exchanged."""
+        return cls(REGISTRY_TOKEN_USERNAME, token, "registry_token")
 
     def __repr__(self) -> str:
         return f"Credentials(username={self.username!r}, secret=<hidden>, kind={self.kind!r})"

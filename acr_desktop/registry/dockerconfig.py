@@ -238,11 +238,9 @@ def _from_entry(
             return None
     if isinstance(username, str) and username and isinstance(password, str) and password:
         return Credentials.for_user(username, password)
-    if entry.get("registrytoken"):
-        problems.append(
-            f"The entry for {key} in {auth_file.describe()} holds a registry token, which "
-            "ACR Desktop cannot use; sign in with a password or token instead."
-        )
+    token = entry.get("registrytoken")
+    if isinstance(token, str) and token:
+        return Credentials.registry_token(token)
     return None
 
 

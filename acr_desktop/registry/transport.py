@@ -245,6 +245,9 @@ class Transport:
                 with self._lock:
                     self._challenges[registry] = challenge
                 self._consult_fallback(registry)
+                creds = self._creds(registry)
+                if creds is not None and creds.kind == "registry_token":
+                    continue  # sent as it is on the retry; a second 401 is final
                 if challenge.scheme == "bearer":
                     self.tokens.invalidate(registry, wanted)
                     needed = tuple(sorted(wanted | set(challenge.scopes)))
@@ -311,6 +314,9 @@ class Transport:
     def _authorization(
         self, registry: str, scopes: frozenset[str]
     ) -> tuple[str | None, Token | None]:
+        direct = self._creds(registry)
+        if direct is not None and direct.kind == "registry_token":
+            return f"Bearer {direct.secret}", None
         challenge = self.challenge(registry)
         if challenge is None:
             return None, None

@@ -381,7 +381,10 @@ class CredentialsDialog(QDialog):
     def _looked_up_answer(self, answer: object) -> None:
         if isinstance(answer, CredentialLookup) and answer.found is not None:
             creds, source = answer.found.credentials, answer.found.source
-            who = "an ACR refresh token" if creds.kind == "refresh_token" else creds.username
+            who = {
+                "refresh_token": "an ACR refresh token",
+                "registry_token": "a registry token",
+            }.get(creds.kind, creds.username)
             self._found = (creds, source)
             text = f"Found a sign-in ({who}) in {source}."
         else:

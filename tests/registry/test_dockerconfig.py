@@ -26,7 +26,7 @@ from acr_desktop.registry.errors import AuthenticationRequired
 from acr_desktop.registry.reference import parse_reference
 from acr_desktop.registry.transport import Transport
 from tests.registry.conftest import DockerEnv
-from tests.rig import REFRESH_TOKEN, REFRESH_USER, Registry, TokenServer
+from tests.rig import REFRESH_TOKEN, REFRESH_USER, FakeRequest, FakeServer, Registry, TokenServer
 
 REGISTRY = "myregistry.azurecr.io"
 PASSWORD = "docker-Pa55w0rd-SECRET"
@@ -116,8 +116,8 @@ def test_bad_entries_are_problems_not_errors(docker_env: DockerEnv) -> None:
     assert result.found is None
     assert "not base64 of user:password" in result.problems[0]
     token = lookup("tok.example.com")
-    assert token.found is None
-    assert "registry token" in token.problems[0]
+    assert token.found is not None
+    assert token.found.credentials == Credentials.registry_token("registry-tok-SECRET")
     docker_env.config_path.write_text("{ not json")
     broken = lookup(REGISTRY)
     assert broken.found is None
@@ -366,3 +366,25 @@ def test_a_failing_fallback_is_a_problem_not_a_crash(token_registry: Registry) -
 def fetch_digest(transport: Transport, registry: Registry, ref: str = "test/app:oci") -> str:
     client = RegistryClient(transport)
     return client.get_manifest(parse_reference(f"{registry.host}/{ref}")).digest
+
+
+def test_registry_token_is_sent_as_bearer_without_an_exchange(
+    docker_env: DockerEnv, fake_server: FakeServer
+) -> None:
+    docker_env.write_config({"auths": {fake_server.host: {"registrytoken": "reg-tok-SECRET"}}})
+    body = (
+        b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}'
+    )
+
+    def manifest(req: FakeRequest) -> tuple[int, dict[str, str], bytes]:
+        if req.header("Authorization") != "Bearer reg-tok-SECRET":
+            realm = f"{fake_server.url}/token"
+            return 401, {"WWW-Authenticate": f'Bearer realm="{realm}",service="x"'}, b""
+        return 200, {"Content-Type": "application/vnd.oci.image.index.v1+json"}, body
+
+    fake_server.route("GET", r"/v2/r/manifests/t", manifest)
+    client = RegistryClient(Transport(credential_fallback=lookup))
+    client.get_manifest(parse_reference(f"{fake_server.host}/r:t"))
+    assert [r.path_only for r in fake_server.requests] == ["/v2/r/manifests/t"] * 2  # no /token
+    client.get_manifest(parse_reference(f"{fake_server.host}/r:t"))
+    assert len(fake_server.requests) == 3  # sent up front from then on
