@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 ACR_REFRESH_USERNAME = "00000000-0000-0000-0000-000000000000"
 IDENTITY_TOKEN_USERNAME = "<token>"  # what Docker credential helpers report for identity tokens
@@ -21,6 +21,9 @@ DEFAULT_TOKEN_LIFETIME = 60.0  # seconds, when the server says nothing (Docker t
 CLIENT_ID = "acr-desktop"
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from acr_desktop.registry.challenge import Challenge
 
 CredentialKind = Literal["password", "refresh_token", "registry_token"]
 REGISTRY_TOKEN_USERNAME = "<registry token>"
@@ -197,3 +200,34 @@ class TokenCache:
             for key in list(self._tokens):
                 if key[0] == registry and (scopes is None or key[1] == scopes):
                     del self._tokens[key]
+
+
+TokenAttempt = tuple[str, dict[str, str] | None, str | None]  # method, form, Basic header
+
+
+def token_attempts(
+    challenge: Challenge, scopes: tuple[str, ...], creds: Credentials | None, password_grant: str
+) -> list[TokenAttempt]:
+    """How to ask the token service, in order: anonymous GET; a refresh token by OAuth2 POST, then
+    GET with Basic; a password by GET with Basic (the ACR recipe), or POST first when asked."""
+    form: dict[str, str] = {
+        "service": challenge.service or "",
+        "scope": " ".join(scopes),
+        "client_id": CLIENT_ID,
+    }
+    if creds is None:
+        return [("GET", None, None)]
+    if creds.kind == "refresh_token":
+        refresh = {**form, "grant_type": "refresh_token", "refresh_token": creds.secret}
+        return [("POST", refresh, None), ("GET", None, creds.basic_header())]
+    attempts: list[TokenAttempt] = []
+    if password_grant == "oauth":
+        password = {
+            **form,
+            "grant_type": "password",
+            "username": creds.username,
+            "password": creds.secret,
+        }
+        attempts.append(("POST", password, None))
+    attempts.append(("GET", None, creds.basic_header()))
+    return attempts

@@ -14,13 +14,19 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from acr_desktop.registry.auth import CLIENT_ID, Credentials, Token, TokenCache, token_from_response
+from acr_desktop.registry.auth import (
+    CLIENT_ID,
+    Credentials,
+    Token,
+    TokenCache,
+    token_attempts,
+    token_from_response,
+)
 from acr_desktop.registry.cancel import check_cancelled, sleep_cancellable
 from acr_desktop.registry.challenge import Challenge, bearer_or_basic, parse_www_authenticate
 from acr_desktop.registry.dockerconfig import CredentialLookup
@@ -30,66 +36,19 @@ from acr_desktop.registry.errors import (
     InvalidResponse,
     RateLimited,
 )
-from acr_desktop.registry.http import ClientCert, Response, SystemTrustAdapter, origin, send
+from acr_desktop.registry.http import Response, SystemTrustAdapter, origin, send
 from acr_desktop.registry.problems import RequestContext, error_for, retry_after_seconds
 from acr_desktop.registry.reference import registry_api_host
+from acr_desktop.registry.settings import RateLimitStatus, RegistrySettings
 
 log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 # What a TLS server answers to plain HTTP (Go's net/http, nginx).
 _HTTPS_ONLY = re.compile(rb"HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS")
 
 CredentialFallback = Callable[[str], CredentialLookup]
-
-
-@dataclass(frozen=True)
-class RegistrySettings:
-    """Per-registry transport choices. Plain HTTP and skipping TLS checks are separate switches.
-
-    HTTPS always trusts the operating system's store; `ca_bundle` adds to it. A registry that
-    answers plain HTTP with "use HTTPS" is switched to HTTPS for the rest of the session.
-    """
-
-    plain_http: bool | None = None  # None: only for localhost / 127.0.0.1 / ::1
-    verify_tls: bool = True
-    ca_bundle: str | None = None
-    client_cert: str | None = None  # PEM; may hold the key too
-    client_key: str | None = None
-    proxy: str | None = None  # None: from the environment (HTTPS_PROXY, NO_PROXY…)
-
-    @property
-    def cert(self) -> ClientCert | None:
-        if not self.client_cert:
-            return None
-        return (self.client_cert, self.client_key) if self.client_key else self.client_cert
-
-    @property
-    def proxies(self) -> dict[str, str] | None:
-        return {"http": self.proxy, "https": self.proxy} if self.proxy else None
-
-    def scheme_for(self, host: str) -> str:
-        if self.plain_http is not None:
-            return "http" if self.plain_http else "https"
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        local = name in _LOCAL_HOSTS or name.startswith("127.")
-        return "http" if local else "https"
-
-    @property
-    def verify(self) -> bool | str:
-        if not self.verify_tls:
-            return False
-        return self.ca_bundle or True
-
-
-@dataclass(frozen=True)
-class RateLimitStatus:
-    """Docker Hub's `ratelimit-remaining` / `ratelimit-limit`, when a registry sends them."""
-
-    remaining: int
-    limit: int | None
 
 
 class Transport:
@@ -370,38 +329,7 @@ class Transport:
         if challenge.service:
             query.append(("service", challenge.service))
         query += [("scope", s) for s in scopes]
-        attempts: list[tuple[str, dict[str, str] | None, str | None]] = []
-        form: dict[str, str] = {
-            "service": challenge.service or "",
-            "scope": " ".join(scopes),
-            "client_id": CLIENT_ID,
-        }
-        if creds is None:
-            attempts.append(("GET", None, None))
-        elif creds.kind == "refresh_token":
-            attempts.append(
-                (
-                    "POST",
-                    {**form, "grant_type": "refresh_token", "refresh_token": creds.secret},
-                    None,
-                )
-            )
-            attempts.append(("GET", None, creds.basic_header()))
-        else:
-            if self.password_grant == "oauth":
-                attempts.append(
-                    (
-                        "POST",
-                        {
-                            **form,
-                            "grant_type": "password",
-                            "username": creds.username,
-                            "password": creds.secret,
-                        },
-                        None,
-                    )
-                )
-            attempts.append(("GET", None, creds.basic_header()))
+        attempts = token_attempts(challenge, scopes, creds, self.password_grant)
         ctx = RequestContext(registry, "token")
         for index, (method, data, basic) in enumerate(attempts):
             url = (
