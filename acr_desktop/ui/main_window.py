@@ -32,6 +32,7 @@ from acr_desktop.ui.inspector import Inspector
 from acr_desktop.ui.message_bar import MessageBar
 from acr_desktop.ui.messages import Message, NextStep, describe
 from acr_desktop.ui.navigator import Navigator
+from acr_desktop.ui.signin import SignInMixin
 from acr_desktop.ui.worker import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def warm_up_imports() -> None:
     import acr_desktop.inspection  # noqa: F401
 
 
-class MainWindow(BrowsingMixin, QMainWindow):
+class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
     """Signals:
     inspected(object): an Inspection was shown.
     failed(object): an error was shown (the exception).
@@ -236,19 +237,6 @@ class MainWindow(BrowsingMixin, QMainWindow):
             self._store = CredentialStore()
         return self._store
 
-    def _apply_credentials(self, registry: str) -> None:
-        """Hand `registry`'s connection settings and stored credentials to the client (the keyring
-        read happens here, on the UI thread; Docker config helpers run later, in the worker)."""
-        from acr_desktop.ui.registry_settings import load_registry_settings
-
-        transport = self.client.transport
-        transport.set_settings(registry, load_registry_settings(self.settings, registry))
-        username = self.settings.value(f"registries/{registry}/username")
-        resolved = self.store.resolve(registry, str(username) if username else None)
-        creds = resolved.credentials if resolved else None
-        if creds != transport.credentials(registry):
-            transport.set_credentials(registry, creds)
-
     # -- inspecting ----------------------------------------------------------------------------
     def inspect_text(self, text: str | None = None) -> None:
         text = self.reference_bar.text() if text is None else text
@@ -345,47 +333,6 @@ class MainWindow(BrowsingMixin, QMainWindow):
                 "warning",
             )
         )
-
-    # -- sign-in -------------------------------------------------------------------------------
-    def open_sign_in(self, message: str | None) -> None:
-        from acr_desktop.ui.credentials_dialog import CredentialsDialog
-
-        registry = self.current.registry if self.current else ""
-        repository = self.current.repository if self.current else None
-        dialog = CredentialsDialog(
-            registry,
-            self.store,
-            self.runner,
-            repository=repository,
-            message=message,
-            settings=self.settings,
-            parent=self,
-        )
-        dialog.accepted.connect(lambda: self._signed_in(dialog.registry(), dialog.credentials()))
-        dialog.forgotten.connect(lambda registry, _user: self._signed_in(registry, None))
-        dialog.open()
-        self.sign_in_dialog = dialog
-
-    def open_registry_settings(self) -> None:
-        from acr_desktop.ui.registry_settings import RegistrySettingsDialog
-
-        registry = self.current.registry if self.current else self.navigator.registry
-        if not registry:
-            self.message_bar.show_message(
-                Message("Inspect or browse a registry first.", NextStep.EDIT, "info")
-            )
-            return
-        dialog = RegistrySettingsDialog(registry, self.settings, self)
-        dialog.accepted.connect(lambda: self._apply_credentials(registry))
-        dialog.open()
-        self.registry_settings_dialog = dialog
-
-    def _signed_in(self, registry: str, creds: Any) -> None:
-        self.client.transport.set_credentials(registry, creds)
-        if creds is None:  # anonymous, chosen or forgotten: no Docker config behind the user's back
-            self.client.transport.decline_fallback(registry)
-        if self.current is not None and self.current.registry == registry:
-            self.inspect(self.current)
 
     # -- small things --------------------------------------------------------------------------
     def _next_step(self, step: NextStep) -> None:
