@@ -54,6 +54,60 @@ def main(argv: list[str] | None = None) -> int:
 
 def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    opts = _inspect_parser().parse_args(argv)
+
+    from acr_desktop.inspection import inspect
+    from acr_desktop.registry import errors
+    from acr_desktop.registry.client import RegistryClient
+    from acr_desktop.registry.manifest import Platform
+    from acr_desktop.registry.reference import parse_reference
+
+    try:
+        ref = parse_reference(opts.reference)
+        platform = Platform.parse(opts.platform) if opts.platform else None
+    except (errors.InvalidReference, ValueError) as exc:
+        print(f"acr-desktop: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if opts.password_stdin and not opts.username:
+        print("acr-desktop: --password-stdin needs --username", file=sys.stderr)
+        return EXIT_USAGE
+    if opts.client_key and not opts.client_cert:
+        print("acr-desktop: --client-key needs --client-cert", file=sys.stderr)
+        return EXIT_USAGE
+
+    transport = _transport(opts, ref.registry)
+    if transport is None:
+        return EXIT_USAGE
+    try:
+        # The one inspect service the window uses too: here only the platform asked for, and no
+        # config blob (the report does not show it), so an inspect costs the fewest requests.
+        inspection = inspect(
+            RegistryClient(transport), ref, platform, strict_platform=True, with_config=False
+        )
+    except (errors.Cancelled, errors.RegistryError) as exc:
+        return _failed(exc)
+    except KeyboardInterrupt:
+        return EXIT_CANCELLED
+    finally:
+        _report_found(transport, ref.registry)
+
+    if opts.raw:
+        _write_raw((inspection.chosen or inspection.top).raw, out)
+        return EXIT_OK
+    from acr_desktop.report import build_report, write_report
+
+    summary = build_report(inspection)
+    if opts.json:
+        json.dump(summary, out, indent=2)
+        out.write("\n")
+    else:
+        write_report(summary, out)
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _inspect_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="acr-desktop inspect",
         description="Show what a reference resolves to: digest, media type, platforms or layers.",
@@ -87,102 +141,48 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
     group.add_argument("--json", action="store_true", help="a stable machine-readable summary")
     group.add_argument("--raw", action="store_true", help="the manifest bytes exactly as received")
     parser.add_argument("--timeout", type=float, default=30.0, help="read timeout in seconds")
-    opts = parser.parse_args(argv)
+    return parser
 
+
+def _failed(exc: Exception) -> int:
+    """Say on stderr what went wrong, and give the exit code for it."""
+    from acr_desktop.inspection import PlatformNotApplicable
     from acr_desktop.registry import errors
-    from acr_desktop.registry.client import RegistryClient
-    from acr_desktop.registry.manifest import ImageIndex, Platform
-    from acr_desktop.registry.reference import parse_reference
 
-    try:
-        ref = parse_reference(opts.reference)
-        platform = Platform.parse(opts.platform) if opts.platform else None
-    except (errors.InvalidReference, ValueError) as exc:
-        print(f"acr-desktop: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if opts.password_stdin and not opts.username:
-        print("acr-desktop: --password-stdin needs --username", file=sys.stderr)
-        return EXIT_USAGE
-    if opts.client_key and not opts.client_cert:
-        print("acr-desktop: --client-key needs --client-cert", file=sys.stderr)
-        return EXIT_USAGE
-
-    transport = _transport(opts, ref.registry)
-    if transport is None:
-        return EXIT_USAGE
-    client = RegistryClient(transport)
-    try:
-        fetched = client.get_manifest(ref)
-        chosen = None
-        if platform is not None:
-            if not isinstance(fetched.manifest, ImageIndex):
-                print(
-                    f"acr-desktop: {ref} is not a multi-arch index; --platform does not apply",
-                    file=sys.stderr,
-                )
-                return EXIT_USAGE
-            entry = fetched.manifest.find_platform(platform)
-            if entry is None:
-                have = ", ".join(str(e.platform) for e in fetched.manifest.platforms)
-                print(f"acr-desktop: no {platform} in {ref} (it has: {have})", file=sys.stderr)
-                return EXIT_NOT_FOUND
-            chosen = client.get_child(fetched.reference, entry)
-    except errors.Cancelled:
+    if isinstance(exc, errors.Cancelled):
         return EXIT_CANCELLED
-    except errors.NotFound as exc:
-        print(f"acr-desktop: {exc}", file=sys.stderr)
-        return EXIT_NOT_FOUND
-    except (errors.AuthenticationRequired, errors.AccessDenied) as exc:
-        print(f"acr-desktop: {exc}", file=sys.stderr)
-        return EXIT_AUTH
-    except errors.DigestMismatch as exc:
-        print(f"acr-desktop: {exc}", file=sys.stderr)
-        return EXIT_VERIFY
-    except errors.TLSFailure as exc:
-        print(f"acr-desktop: {exc}", file=sys.stderr)
+    print(f"acr-desktop: {exc}", file=sys.stderr)
+    if isinstance(exc, errors.TLSFailure):
         print(f"hint: {_tls_hint(exc.reason)}", file=sys.stderr)
-        return EXIT_ERROR
-    except errors.RegistryError as exc:
-        print(f"acr-desktop: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        return EXIT_CANCELLED
-    finally:
-        _report_found(transport, ref.registry)
+    codes: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...] = (
+        (PlatformNotApplicable, EXIT_USAGE),
+        (errors.NotFound, EXIT_NOT_FOUND),  # NoSuchPlatform too: it names the platforms there are
+        ((errors.AuthenticationRequired, errors.AccessDenied), EXIT_AUTH),
+        (errors.DigestMismatch, EXIT_VERIFY),
+    )
+    return next((code for kind, code in codes if isinstance(exc, kind)), EXIT_ERROR)
 
-    shown = chosen or fetched
-    if opts.raw:
-        out.flush()
-        buffer = getattr(out, "buffer", None)
-        if buffer is not None:
-            buffer.write(shown.raw)
-            buffer.flush()
-        else:
-            out.write(shown.raw.decode("utf-8", "replace"))
-        return EXIT_OK
-    from acr_desktop.summary import summarize, write_text
 
-    summary = summarize(fetched, chosen)
-    if opts.json:
-        json.dump(summary, out, indent=2)
-        out.write("\n")
+def _write_raw(raw: bytes, out: TextIO) -> None:
+    """The exact bytes: to the binary stream under `out` when it has one."""
+    out.flush()
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None:
+        buffer.write(raw)
+        buffer.flush()
     else:
-        write_text(summary, out)
-    for warning in summary["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
-    return EXIT_OK
+        out.write(raw.decode("utf-8", "replace"))
 
 
 def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:
     """A transport with the connection flags and the credential chain; None on a usage error."""
     from acr_desktop.registry.auth import Credentials
-    from acr_desktop.registry.dockerconfig import lookup
-    from acr_desktop.registry.transport import RegistrySettings, Transport
+    from acr_desktop.registry.transport import ConnectionSettings, Transport
 
     transport = Transport(timeout=(5.0, opts.timeout))
-    transport.set_settings(
+    transport.set_connection_settings(
         registry,
-        RegistrySettings(
+        ConnectionSettings(
             plain_http=True if opts.plain_http else None,
             verify_tls=not opts.insecure_skip_tls_verify,
             ca_bundle=opts.ca_bundle,
@@ -208,6 +208,10 @@ def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:
             return None
         transport.set_credentials(registry, saved.credentials)
     else:
+        # Imported only here: with credentials given, the Docker config (and the subprocess
+        # machinery its credential helpers need) is never read, so not worth importing.
+        from acr_desktop.registry.docker_credentials import lookup
+
         transport.credential_fallback = lookup
     return transport
 

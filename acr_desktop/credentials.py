@@ -3,7 +3,7 @@ for this session only when there is none (never in a file).
 
 Keyring backends are not thread-safe: call a `CredentialStore` from the UI thread only, and hand
 jobs the `Credentials` values it returns. Docker / Podman credentials are not looked up here: a
-credential helper may take seconds, so `registry.dockerconfig` runs on the worker (as the
+credential helper may take seconds, so `registry.docker_credentials` runs on the worker (as the
 Transport's `credential_fallback`, and in the sign-in dialog).
 """
 

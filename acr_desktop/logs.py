@@ -10,6 +10,7 @@ import logging.handlers
 import os
 import re
 import sys
+from functools import cache
 from pathlib import Path
 
 LOG_DIR_ENV = "ACR_DESKTOP_LOG_DIR"  # overrides the folder (tests, portable installs)
@@ -19,33 +20,50 @@ BACKUPS = 3
 HIDDEN = "<redacted>"
 FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 
+APP_FOLDER = "ACR Desktop"  # the log folder's name on Windows and macOS
+XDG_APP_FOLDER = "acr-desktop"  # and in the XDG folders of Linux and other Unixes (lower case)
+
 _SECRET_KEYS = (
     r"password|passwd|pwd|secret|client_secret|refresh_token|access_token|id_token|"
     r"identitytoken|identity_token|token|api[_-]?key"
 )
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Authorization / Proxy-Authorization headers, as text or in a dict repr: the whole value.
-    (
-        re.compile(r"""(?i)((?:proxy-)?authorization['"]?\s*[:=]\s*['"]?)[^'"\r\n,;}]+"""),
-        rf"\1{HIDDEN}",
-    ),
-    # password=…, refresh_token=… in a query or form body.
-    (
-        re.compile(rf"(?i)\b((?:{_SECRET_KEYS})=)[^\s&'\",;)}}\]]+"),
-        rf"\1{HIDDEN}",
-    ),
-    # "token": "…" and 'password': '…' in JSON and reprs.
-    (
-        re.compile(rf"""(?i)(['"](?:{_SECRET_KEYS})['"]\s*:\s*)(['"])(?:(?!\2).)*\2"""),
-        rf"\1\2{HIDDEN}\2",
-    ),
-    # user:secret@ in a URL.
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@"), rf"\1{HIDDEN}@"),
-    # JWTs (header, payload and signature, or any part of one).
-    (re.compile(r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}"), HIDDEN),
-)
-_SCHEME_TOKEN = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/-]+=*)(?![=\w\"])")
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])")
+
+
+@cache
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """What redact() replaces, compiled on first use: importing this module stays cheap."""
+    return (
+        # Authorization / Proxy-Authorization headers, as text or in a dict repr: the whole value.
+        (
+            re.compile(r"""(?i)((?:proxy-)?authorization['"]?\s*[:=]\s*['"]?)[^'"\r\n,;}]+"""),
+            rf"\1{HIDDEN}",
+        ),
+        # password=…, refresh_token=… in a query or form body.
+        (
+            re.compile(rf"(?i)\b((?:{_SECRET_KEYS})=)[^\s&'\",;)}}\]]+"),
+            rf"\1{HIDDEN}",
+        ),
+        # "token": "…" and 'password': '…' in JSON and reprs.
+        (
+            re.compile(rf"""(?i)(['"](?:{_SECRET_KEYS})['"]\s*:\s*)(['"])(?:(?!\2).)*\2"""),
+            rf"\1\2{HIDDEN}\2",
+        ),
+        # user:secret@ in a URL. Anchored on "://" alone: a scheme pattern before it was tried at
+        # every word boundary of a long dotted run, each try scanning to its end (quadratic).
+        (re.compile(r"(://[^/\s:@]+:)[^/\s@]+@"), rf"\1{HIDDEN}@"),
+        # JWTs (header, payload and signature, or any part of one).
+        (re.compile(r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}"), HIDDEN),
+    )
+
+
+@cache
+def _scheme_token() -> re.Pattern[str]:
+    return re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/-]+=*)(?![=\w\"])")
+
+
+@cache
+def _base64() -> re.Pattern[str]:
+    return re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])")
 
 
 def _looks_like_token(text: str) -> bool:
@@ -65,12 +83,12 @@ def _is_basic_blob(text: str) -> bool:
 
 def redact(text: str) -> str:
     """`text` with passwords, tokens, Authorization values, JWTs and Basic blobs replaced."""
-    for pattern, replacement in _PATTERNS:
+    for pattern, replacement in _patterns():
         text = pattern.sub(replacement, text)
-    text = _SCHEME_TOKEN.sub(
+    text = _scheme_token().sub(
         lambda m: m[1] + m[2] + HIDDEN if _looks_like_token(m[3]) else m[0], text
     )
-    return _BASE64.sub(lambda m: HIDDEN if _is_basic_blob(m[0]) else m[0], text)
+    return _base64().sub(lambda m: HIDDEN if _is_basic_blob(m[0]) else m[0], text)
 
 
 class RedactingFilter(logging.Filter):
@@ -90,18 +108,17 @@ class RedactingFilter(logging.Filter):
 
 
 def log_dir() -> Path:
-    """The folder for the log: `$ACR_DESKTOP_LOG_DIR`, else the platform's place for app logs."""
+    """The folder for the log: `$ACR_DESKTOP_LOG_DIR`, else the platform's place for app logs,
+    from platformdirs: `$XDG_STATE_HOME/acr-desktop/log` (`~/.local/state/…`) on Linux,
+    `%LOCALAPPDATA%/ACR Desktop/Logs` on Windows, `~/Library/Logs/ACR Desktop` on macOS."""
     override = os.environ.get(LOG_DIR_ENV)
     if override:
         return Path(override)
-    home = Path.home()
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
-        return Path(base) / "ACR Desktop" / "logs"
-    if sys.platform == "darwin":
-        return home / "Library" / "Logs" / "ACR Desktop"
-    state = os.environ.get("XDG_STATE_HOME") or str(home / ".local" / "state")
-    return Path(state) / "acr-desktop" / "logs"
+    # Imported here: it costs about 10 ms, which importing this module should not.
+    import platformdirs
+
+    name = APP_FOLDER if sys.platform in ("win32", "darwin") else XDG_APP_FOLDER
+    return platformdirs.user_log_path(name, appauthor=False)
 
 
 def log_file() -> Path:

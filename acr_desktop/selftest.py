@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from acr_desktop import __version__
+from acr_desktop.text import plural
 
 # A small OCI image manifest (a config and two layers).
 SAMPLE_MANIFEST = (
@@ -81,7 +82,7 @@ def check_qt() -> str:
 
     from acr_desktop.resources import ICON_SIZES, icon_svg
     from acr_desktop.ui import main_window  # every UI module, as the window imports them
-    from acr_desktop.ui.app import app_icon
+    from acr_desktop.ui.desktop import app_icon
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     if not isinstance(app, QGuiApplication):
@@ -157,7 +158,7 @@ def check_registry() -> str:
         raise RuntimeError(f"the sample manifest parsed as {manifest!r}")
     Transport()
     digest = compute_digest(SAMPLE_MANIFEST)
-    return f"{ref.registry}: {len(manifest.layers)} layers, {digest[:19]}…"
+    return f"{ref.registry}: {plural(len(manifest.layers), 'layer')}, {digest[:19]}…"
 
 
 def check_log() -> str:
@@ -192,7 +193,7 @@ def run_self_test(out: TextIO) -> int:
     if failed:
         print(f"self-test FAILED: {', '.join(failed)}", file=out)
         return 1
-    print(f"self-test passed ({len(CHECKS)} checks)", file=out)
+    print(f"self-test passed ({plural(len(CHECKS), 'check')})", file=out)
     return 0
 
 

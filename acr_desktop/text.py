@@ -17,6 +17,11 @@ def format_size(size: int | None) -> str:
     return f"{size} B"  # pragma: no cover - the loop always returns
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 layer`, `3 layers`, `1,204 tags` (with `words` for irregular plurals)."""
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
 def short_digest(digest: str, length: int = 12) -> str:
     """`sha256:0123456789ab…` → `sha256:0123456789ab` (the form `docker images` shows)."""
     algorithm, _, hexpart = digest.partition(":")

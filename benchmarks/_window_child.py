@@ -27,8 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-# PySide6 imports threading and typing anyway, but not json: the launch line is written by hand.
-import threading  # noqa: E402
+# PySide6 imports typing anyway, but not json: the launch line is written by hand.
 from collections.abc import Callable  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
@@ -101,7 +100,7 @@ def launch(kind: str, settings_path: str | None) -> int:
     if kind == "app":
         assert settings_path is not None
         # As acr_desktop.ui.app.run does it: create_app(qt_args), then create_window's body
-        # except for settings= (a temp file, so the user's settings are not read) and the report
+        # except for preferences= (a temp file, so the user's settings are not read) and the report
         # hooked onto the first paint. The log file goes to ACR_DESKTOP_LOG_DIR (set by the
         # parent to a temp folder).
         from acr_desktop.ui.app import create_app
@@ -111,8 +110,11 @@ def launch(kind: str, settings_path: str | None) -> int:
         from PySide6.QtCore import QSettings
 
         from acr_desktop.ui.main_window import MainWindow
+        from acr_desktop.ui.preferences import Preferences
 
-        window = MainWindow(settings=QSettings(settings_path, QSettings.Format.IniFormat))
+        window = MainWindow(
+            preferences=Preferences(QSettings(settings_path, QSettings.Format.IniFormat))
+        )
     else:
         from PySide6.QtWidgets import (
             QApplication,
@@ -142,11 +144,20 @@ def launch(kind: str, settings_path: str | None) -> int:
                 "size": [window.width(), window.height()],
             }
         )
-        warm_up = [t for t in threading.enumerate() if t.name == "warm-up"]
-        for thread in warm_up:
-            thread.join(10)
-        emit({"keyring_after_warm_up": "keyring" in sys.modules, "warm_up_threads": len(warm_up)})
-        app.quit()
+        from PySide6.QtCore import QTimer
+
+        def after_warm_up() -> None:
+            # The window's warm-up import is a job on its runner, started 250 ms after it is made.
+            runner = getattr(window, "runner", None)
+            if runner is not None:
+                runner.pool.waitForDone(10_000)
+            emit({"keyring_after_warm_up": "keyring" in sys.modules})
+            app.quit()
+
+        if "importtime" in sys._xoptions:  # the import table is about the start path only
+            app.quit()
+        else:
+            QTimer.singleShot(400, after_warm_up)
 
     watcher = paint_watcher(window, painted)
     window.show()
@@ -249,13 +260,14 @@ def inspect_mode() -> int:
     from acr_desktop.registry.mediatypes import MANIFEST_ACCEPT
     from acr_desktop.ui.app import create_app
     from acr_desktop.ui.main_window import MainWindow
+    from acr_desktop.ui.preferences import Preferences
 
     app = create_app([])  # as run() does (log in ACR_DESKTOP_LOG_DIR, a temp folder)
-    settings = QSettings(cfg["settings"], QSettings.Format.IniFormat)
+    preferences = Preferences(QSettings(cfg["settings"], QSettings.Format.IniFormat))
     store = CredentialStore(backend=keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]
-    window = MainWindow(settings=settings, store=store, client=None)
+    window = MainWindow(preferences=preferences, store=store, client=None)
     window.store.session_only(host, Credentials(user, password))
-    settings.setValue(f"registries/{host}/username", user)
+    preferences.set_username(host, user)
 
     shown = QEventLoop()
     first_paint = paint_watcher(window, lambda _p, _d: shown.quit())

@@ -1,4 +1,5 @@
-"""Time `acr-desktop inspect` against skopeo and the ACR curl recipe on a local token registry.
+"""Time `acr-desktop inspect` against skopeo, the ACR curl recipe and a bare Python script on a
+local token registry.
 
 Run from the repo root:  .venv/bin/python benchmarks/inspect_bench.py [--runs N] [--json PATH]
 
@@ -8,6 +9,11 @@ servers: token requests from the token server's log, registry requests from the 
 log (one combined-format line per request, 401s included), synchronised after each run by a
 marker request that is not counted. Not counted: connections that carry no HTTP request, such as
 skopeo's first attempt at TLS on the plain-HTTP port before it falls back to http://.
+
+Python tools run with their bytecode cached, as an installed package runs (pip compiles on
+install): PYTHONDONTWRITEBYTECODE is dropped and PYTHONPYCACHEPREFIX points into the temporary
+folder, so nothing is written into the source tree. `--baseline PATH` times a second acr-desktop
+(say, one built from an earlier commit) in the same rounds, for a before/after side by side.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -51,12 +58,31 @@ token=$(curl -fsS -u "$ACR_USER:$ACR_PASSWORD" "$REALM?service=$SERVICE&scope=$s
 curl -fsS -H "Authorization: Bearer $token" -H "Accept: $ACCEPT" \
   "http://$HOST/v2/$REPO/manifests/$TAG"
 """
-Runner = Callable[[], tuple[float, str]]  # one run -> (seconds, digest of what it got)
+# The floor for a Python CLI: import requests, fetch the token, fetch the manifest, print it.
+BARE_SCRIPT = """import os, sys, requests
+e = os.environ
+s = requests.Session()
+scope = "repository:" + e["REPO"] + ":pull"
+r = s.get(e["REALM"], params={"service": e["SERVICE"], "scope": scope},
+          auth=(e["ACR_USER"], e["ACR_PASSWORD"]), timeout=30)
+r.raise_for_status()
+headers = {"Authorization": "Bearer " + r.json()["access_token"], "Accept": e["ACCEPT"]}
+m = s.get("http://" + e["HOST"] + "/v2/" + e["REPO"] + "/manifests/" + e["TAG"],
+          headers=headers, timeout=30)
+m.raise_for_status()
+sys.stdout.buffer.write(m.content)
+"""
+BARE = "bare python + requests"
+ACR = "acr-desktop inspect --json"
+BASELINE = "baseline inspect --json"
+# One run -> (seconds, CPU seconds of the tool's process or None when in-process, digest got).
+Runner = Callable[[], tuple[float, float | None, str]]
 
 
 @dataclass
 class Result:
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system, subprocess tools only
     registry: Counter[str] = field(default_factory=Counter)  # method -> requests, all runs
     token: Counter[str] = field(default_factory=Counter)
     unauthorized: int = 0  # registry 401 answers, all runs
@@ -103,15 +129,18 @@ class RequestMeter:
 
 
 def subprocess_runner(cmd: list[str], env: dict[str, str], stdin: bytes, json_out: bool) -> Runner:
-    def run() -> tuple[float, str]:
+    def run() -> tuple[float, float | None, str]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env, check=False)
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         if proc.returncode != 0:
             raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {proc.stderr.decode()[-800:]}")
         if json_out:
-            return elapsed, str(json.loads(proc.stdout)["digest"])
-        return elapsed, "sha256:" + hashlib.sha256(proc.stdout).hexdigest()
+            return elapsed, cpu, str(json.loads(proc.stdout)["digest"])
+        return elapsed, cpu, "sha256:" + hashlib.sha256(proc.stdout).hexdigest()
 
     return run
 
@@ -121,29 +150,38 @@ def in_process_runners(host: str) -> tuple[Runner, Runner]:
     ref = parse_reference(f"{host}/{TARGET}")
     creds = Credentials.for_user(ALICE_USER, ALICE_PASSWORD)
 
-    def cold() -> tuple[float, str]:
+    def cold() -> tuple[float, float | None, str]:
         start = time.perf_counter()
         client = RegistryClient(Transport())
         client.transport.set_credentials(ref.registry, creds)
         digest = client.get_manifest(ref).digest
         elapsed = time.perf_counter() - start
         client.transport.session.close()
-        return elapsed, digest
+        return elapsed, None, digest
 
     warm_client = RegistryClient(Transport())
     warm_client.transport.set_credentials(ref.registry, creds)
     warm_client.get_manifest(ref)  # prime: challenge and token cached from here on
 
-    def warm() -> tuple[float, str]:
+    def warm() -> tuple[float, float | None, str]:
         start = time.perf_counter()
         digest = warm_client.get_manifest(ref).digest
-        return time.perf_counter() - start, digest
+        return time.perf_counter() - start, None, digest
 
     return cold, warm
 
 
-def tools(registry: Registry, token_server: TokenServer, acr: str) -> dict[str, Runner]:
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+@dataclass(frozen=True)
+class Clis:
+    acr: str  # the acr-desktop to time
+    baseline: str | None  # another one, side by side
+    pycache: Path  # PYTHONPYCACHEPREFIX for every Python tool
+
+
+def tools(registry: Registry, token_server: TokenServer, clis: Clis) -> dict[str, Runner]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    env["PYTHONPYCACHEPREFIX"] = str(clis.pycache)
     host, (repo, tag) = registry.host, TARGET.split(":")
     curl_env = {
         **env,
@@ -154,12 +192,15 @@ def tools(registry: Registry, token_server: TokenServer, acr: str) -> dict[str, 
     cold, warm = in_process_runners(host)
     acr_cmd = f"inspect {host}/{TARGET} --username {ALICE_USER} --password-stdin --json"
     skopeo_cmd = f"skopeo inspect --raw --tls-verify=false --creds {creds} docker://{host}/{TARGET}"
-    return {
-        "acr-desktop inspect --json": subprocess_runner(
-            [acr, *acr_cmd.split()], env, f"{ALICE_PASSWORD}\n".encode(), json_out=True
-        ),
+    secret = f"{ALICE_PASSWORD}\n".encode()
+    runners = {ACR: subprocess_runner([clis.acr, *acr_cmd.split()], env, secret, json_out=True)}
+    if clis.baseline:
+        cmd = [clis.baseline, *acr_cmd.split()]
+        runners[BASELINE] = subprocess_runner(cmd, env, secret, json_out=True)
+    return runners | {
         "skopeo inspect --raw": subprocess_runner(skopeo_cmd.split(), env, b"", json_out=False),
         "curl recipe (bash)": subprocess_runner(["bash", "-c", CURL_RECIPE], curl_env, b"", False),
+        BARE: subprocess_runner([sys.executable, "-c", BARE_SCRIPT], curl_env, b"", False),
         "in-process get_manifest cold": cold,
         "in-process get_manifest warm": warm,
     }
@@ -170,9 +211,9 @@ def per_run(counter: Counter[str], runs: int) -> str:
 
 
 def bench(
-    registry: Registry, token_server: TokenServer, runs: int, warmup: int, acr: str, expected: str
+    registry: Registry, token_server: TokenServer, runs: int, warmup: int, clis: Clis, expected: str
 ) -> dict[str, Result]:
-    runners = tools(registry, token_server, acr)
+    runners = tools(registry, token_server, clis)
     names = list(runners)
     results = {name: Result() for name in names}
     meter = RequestMeter(registry, token_server)
@@ -180,13 +221,15 @@ def bench(
     for round_no in range(-warmup, runs):
         shift = round_no % len(names)  # rotate the order so no tool always runs first
         for name in names[shift:] + names[:shift]:
-            elapsed, digest = runners[name]()
+            elapsed, cpu, digest = runners[name]()
             reg, tok, unauthorized = meter.take()
             if digest != expected:
                 raise RuntimeError(f"{name} got {digest}, expected {expected}")
             if round_no >= 0:
                 res = results[name]
                 res.times.append(elapsed)
+                if cpu is not None:
+                    res.cpu.append(cpu)
                 res.registry.update(reg)
                 res.token.update(tok)
                 res.unauthorized += unauthorized
@@ -197,7 +240,7 @@ def report(results: dict[str, Result], runs: int) -> tuple[str, dict[str, Any]]:
     skopeo = statistics.median(results["skopeo inspect --raw"].times)
     curl = statistics.median(results["curl recipe (bash)"].times)
     head = (
-        f"{'tool':<30} {'median ms':>9} {'p90 ms':>8} {'/skopeo':>7} {'/curl':>6}  "
+        f"{'tool':<30} {'median ms':>9} {'p90 ms':>8} {'cpu ms':>7} {'/skopeo':>7} {'/curl':>6}  "
         f"{'registry req/run':<17} {'401/run':>7}  token req/run"
     )
     lines, data = [head, "-" * len(head)], {}
@@ -205,18 +248,29 @@ def report(results: dict[str, Result], runs: int) -> tuple[str, dict[str, Any]]:
         med = statistics.median(res.times)
         high = statistics.quantiles(res.times, n=10, method="inclusive")[8]  # p90
         reg, tok = per_run(res.registry, runs), per_run(res.token, runs)
+        cpu = f"{statistics.median(res.cpu) * 1e3:.1f}" if res.cpu else "-"
         lines.append(
-            f"{name:<30} {med * 1e3:>9.2f} {high * 1e3:>8.2f} {med / skopeo:>7.2f} "
+            f"{name:<30} {med * 1e3:>9.2f} {high * 1e3:>8.2f} {cpu:>7} {med / skopeo:>7.2f} "
             f"{med / curl:>6.2f}  {reg:<17} {res.unauthorized / runs:>7g}  {tok}"
         )
         data[name] = {
             "times_ms": [round(t * 1e3, 3) for t in res.times],
+            "cpu_ms": [round(t * 1e3, 3) for t in res.cpu],
             **{"median_ms": med * 1e3, "p90_ms": high * 1e3},
             **{"ratio_to_skopeo": med / skopeo, "ratio_to_curl": med / curl},
             "registry_requests_per_run": {k: v / runs for k, v in res.registry.items()},
             "registry_401_per_run": res.unauthorized / runs,
             "token_requests_per_run": {k: v / runs for k, v in res.token.items()},
         }
+    bare, bare_cpu = (statistics.median(results[BARE].times), statistics.median(results[BARE].cpu))
+    for name in (ACR, BASELINE):
+        if name in results:
+            ratio = statistics.median(results[name].times) / bare
+            cpu_ratio = statistics.median(results[name].cpu) / bare_cpu
+            lines.append(
+                f"ratio {name} / {BARE} (medians): {ratio:.2f}x wall (aim <= 1.3x), "
+                f"{cpu_ratio:.2f}x cpu"
+            )
     return "\n".join(lines), data
 
 
@@ -228,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     venv_acr = REPO / ".venv" / "bin" / "acr-desktop"
     acr = str(venv_acr) if venv_acr.exists() else shutil.which("acr-desktop") or "acr-desktop"
     parser.add_argument("--acr-desktop", default=acr, help=f"the CLI to time (default {acr})")
+    parser.add_argument("--baseline", metavar="PATH", help="another acr-desktop to time beside it")
     opts = parser.parse_args(argv)
     if opts.runs < 2 or opts.warmup < 0:
         parser.error("--runs must be at least 2 and --warmup at least 0")
@@ -240,9 +295,8 @@ def main(argv: list[str] | None = None) -> int:
             registry.start()
             registry.content = push_all(registry.url, registry.push_headers())
             expected = registry.content.refs[TARGET].digest
-            results = bench(
-                registry, token_server, opts.runs, opts.warmup, opts.acr_desktop, expected
-            )
+            clis = Clis(opts.acr_desktop, opts.baseline, Path(tmp) / "pycache")
+            results = bench(registry, token_server, opts.runs, opts.warmup, clis, expected)
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
@@ -259,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     if opts.json:
         meta = {"runs": opts.runs, "warmup": opts.warmup, "target": TARGET, "versions": versions}
+        meta |= {"acr-desktop": opts.acr_desktop, "baseline": opts.baseline}
         opts.json.write_text(json.dumps({"meta": meta, "tools": data}, indent=2) + "\n")
         print(f"results written to {opts.json}")
     return 0

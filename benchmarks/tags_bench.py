@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from acr_desktop.credentials import CredentialStore  # noqa: E402
 from acr_desktop.ui.main_window import MainWindow  # noqa: E402
+from acr_desktop.ui.preferences import Preferences  # noqa: E402
 from tests.rig import FakeRequest, FakeServer  # noqa: E402
 
 
@@ -119,7 +120,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)
             store = CredentialStore(backend=keyring.backends.fail.Keyring())
-            window = MainWindow(settings=settings, store=store)
+            window = MainWindow(preferences=Preferences(settings), store=store)
             window.resize(1280, 800)
             window.show()
             spin(100)

@@ -1,6 +1,6 @@
 """Render the window on the local test registry to PNGs under docs/screenshots/ (offscreen).
 
-QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from acr_desktop.credentials import CredentialStore  # noqa: E402
 from acr_desktop.ui.main_window import MainWindow  # noqa: E402
+from acr_desktop.ui.preferences import Preferences  # noqa: E402
 from tests.rig import Registry, TokenServer, push_all  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -36,8 +37,8 @@ def settle(ms: int = 200) -> None:
     loop.exec()
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(out: Path = OUT) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv)
     app.setApplicationName("ACR Desktop")
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,20 +50,20 @@ def main() -> None:
             registry.content = push_all(registry.url, registry.push_headers())
             settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)
             store = CredentialStore(backend=keyring.backends.fail.Keyring())
-            window = MainWindow(settings=settings, store=store)
+            window = MainWindow(preferences=Preferences(settings), store=store)
             window.resize(1280, 800)
             window.show()
             settle()
-            window.grab().save(str(OUT / "empty.png"))
+            window.grab().save(str(out / "empty.png"))
             window.inspect_text(f"{registry.host}/public/hello:latest")
             wait_for(window.inspected)
             settle()
-            window.grab().save(str(OUT / "image.png"))
+            window.grab().save(str(out / "image.png"))
             from acr_desktop.registry.auth import Credentials
             from tests.rig import ALICE_PASSWORD, ALICE_USER
 
             store.session_only(registry.host, Credentials(ALICE_USER, ALICE_PASSWORD))
-            settings.setValue(f"registries/{registry.host}/username", ALICE_USER)
+            window.preferences.set_username(registry.host, ALICE_USER)
             window.navigator.load_repositories(registry.host)
             settle(600)
             window.navigator.load_tags("test/app")
@@ -70,34 +71,31 @@ def main() -> None:
             window.inspect_text(f"{registry.host}/test/app:index")
             wait_for(window.inspected)
             settle()
-            window.grab().save(str(OUT / "index.png"))
+            window.grab().save(str(out / "index.png"))
             window.inspector.layers.selectRow(1)
             settle()
-            window.grab().save(str(OUT / "layer-selected.png"))
+            window.grab().save(str(out / "layer-selected.png"))
             window.inspector.tabs.setCurrentIndex(1)
             settle()
-            window.grab().save(str(OUT / "config.png"))
+            window.grab().save(str(out / "config.png"))
             window.inspector.tabs.setCurrentIndex(2)
             settle()
-            window.grab().save(str(OUT / "history.png"))
+            window.grab().save(str(out / "history.png"))
             window.inspector.tabs.setCurrentIndex(0)
             window.inspect_text(f"{registry.host}/test/app:nope")
             wait_for(window.failed)
             settle(300)
-            window.grab().save(str(OUT / "error.png"))
-            dialog = getattr(window, "sign_in_dialog", None)
-            if dialog is None:
-                window.open_sign_in(None)
-                dialog = window.sign_in_dialog
+            window.grab().save(str(out / "error.png"))
+            dialog = window.sign_in_dialog or window.open_sign_in(None)
             settle()
-            dialog.grab().save(str(OUT / "credentials.png"))
+            dialog.grab().save(str(out / "credentials.png"))
             dialog.reject()
             window.close()
         finally:
             registry.stop()
             token_server.stop()
-    print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT}")
+    print(f"wrote {len(list(out.glob('*.png')))} screenshots to {out}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

@@ -82,6 +82,8 @@ def test_image_text_output_lists_layers_and_total(token_registry: Registry) -> N
     for layer in content.layers:
         assert layer.digest in text
     assert f"{sum(b.size for b in content.layers):,} bytes" in text
+    count = len(content.layers)
+    assert f"Total:      {count} {'layer' if count == 1 else 'layers'}, " in text
 
 
 def test_raw_is_exactly_the_bytes(token_registry: Registry) -> None:
@@ -126,7 +128,7 @@ def test_registry_core_never_imports_qt() -> None:
         "import sys, pkgutil, importlib, acr_desktop.registry as r\n"
         "for m in pkgutil.walk_packages(r.__path__, 'acr_desktop.registry.'):\n"
         "    importlib.import_module(m.name)\n"
-        "import acr_desktop.cli, acr_desktop.summary, acr_desktop.text\n"
+        "import acr_desktop.cli, acr_desktop.report, acr_desktop.text\n"
         "assert not [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import platformdirs
 import pytest
 
 from acr_desktop import logs
@@ -133,15 +135,25 @@ def test_unwritable_folder_falls_back_to_stderr(
     assert not [h for h in logging.getLogger().handlers if isinstance(h, logs._AppStderrHandler)]
 
 
-def test_log_dir_follows_the_platform(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_log_dir_is_the_platforms_log_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv(logs.LOG_DIR_ENV, raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setattr(sys, "platform", "linux")
-    assert logs.log_dir() == tmp_path / "state" / "acr-desktop" / "logs"
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
-    monkeypatch.setattr(sys, "platform", "win32")
-    assert logs.log_dir() == tmp_path / "Local" / "ACR Desktop" / "logs"
-    monkeypatch.setattr(sys, "platform", "darwin")
-    assert logs.log_dir() == Path.home() / "Library" / "Logs" / "ACR Desktop"
+    name = "ACR Desktop" if sys.platform in ("win32", "darwin") else "acr-desktop"
+    assert logs.log_dir() == platformdirs.user_log_path(name, appauthor=False)
+    if sys.platform.startswith("linux"):
+        assert logs.log_dir() == tmp_path / "state" / "acr-desktop" / "log"
     monkeypatch.setenv(logs.LOG_DIR_ENV, str(tmp_path / "mine"))
     assert logs.log_dir() == tmp_path / "mine"
+
+
+def test_importing_logs_leaves_platformdirs_for_later() -> None:
+    """The window imports this module on its start path; platformdirs waits for log_dir()."""
+    code = (
+        "import sys, acr_desktop.logs as logs\n"
+        "assert 'platformdirs' not in sys.modules\n"
+        "logs.redact('x')\n"
+        "assert 'platformdirs' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

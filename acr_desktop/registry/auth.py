@@ -1,4 +1,4 @@
-"""Credentials, bearer tokens and their cache, and the token exchange (GET with Basic, OAuth2 POST).
+"""Credentials, scopes, bearer tokens and their cache (the exchange itself: token_service.py).
 
 Secrets live only in `Credentials.secret` and `Token.value`; neither appears in a repr, a log record
 or an exception message.
@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
+
+from acr_desktop.registry.errors import InvalidResponse
+from acr_desktop.registry.json_doc import load_json
 
 ACR_REFRESH_USERNAME = "00000000-0000-0000-0000-000000000000"
 IDENTITY_TOKEN_USERNAME = "<token>"  # what Docker credential helpers report for identity tokens
 DEFAULT_TOKEN_LIFETIME = 60.0  # seconds, when the server says nothing (Docker token spec)
 CLIENT_ID = "acr-desktop"
 
-log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from acr_desktop.registry.challenge import Challenge
 
 CredentialKind = Literal["password", "refresh_token", "registry_token"]
 REGISTRY_TOKEN_USERNAME = "<registry token>"
@@ -108,7 +105,6 @@ class Token:
     issued_at: float
     expires_at: float
     granted: tuple[Access, ...] | None  # None: not a JWT we can read
-    refresh_token: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"Token(value=<hidden>, expires_at={self.expires_at!r}, granted={self.granted!r})"
@@ -119,60 +115,44 @@ class Token:
         return now < self.expires_at - margin
 
 
+MAX_JWT_CHARS = 1024 * 1024  # a token bigger than the token answer cap is not read
+MAX_ACCESS_ENTRIES = 100_000  # entries of an `access` claim read
+
+
 def jwt_claims(token: str) -> dict[str, Any] | None:
-    """Decode (without verifying) the claims of a JWT; None if it is not one."""
-    parts = token.split(".")
-    if len(parts) != 3:
+    """Decode (without verifying) the claims of a JWT; None if it is not one (or too big)."""
+    if len(token) > MAX_JWT_CHARS or token.count(".") != 2:
         return None
-    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    payload = token.split(".")[1]
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (binascii.Error, ValueError):
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        claims = load_json(raw, what="token's claims")
+    except (binascii.Error, ValueError, InvalidResponse):
         return None
     return claims if isinstance(claims, dict) else None
 
 
 def granted_access(token: str) -> tuple[Access, ...] | None:
-    """What a token allows, from its `access` claim (as `az acr` shows it)."""
+    """What a token allows, from its `access` claim (as `az acr` shows it). Linear: entries for
+    the same (type, name) are merged through dicts, which keep the order of first sight."""
     claims = jwt_claims(token)
     if claims is None:
         return None
     entries = claims.get("access")
     if not isinstance(entries, list):
         return ()
-    merged: dict[tuple[str, str], list[str]] = {}
-    for entry in entries:
-        actions = entry.get("actions") if isinstance(entry, dict) else None
-        if isinstance(actions, list) and actions:  # an entry with no actions grants nothing
-            have = merged.setdefault((str(entry.get("type", "")), str(entry.get("name", ""))), [])
-            have += [str(a) for a in actions if str(a) not in have]
+    merged: dict[tuple[str, str], dict[str, None]] = {}
+    for entry in entries[:MAX_ACCESS_ENTRIES]:
+        if not isinstance(entry, dict):
+            continue
+        actions = entry.get("actions")
+        kind, name = entry.get("type", ""), entry.get("name", "")
+        if not isinstance(actions, list) or not isinstance(kind, str) or not isinstance(name, str):
+            continue
+        named = [a for a in actions if isinstance(a, str)]
+        if named:  # an entry with no actions grants nothing
+            merged.setdefault((kind, name), {}).update(dict.fromkeys(named))
     return tuple(Access(kind, name, tuple(actions)) for (kind, name), actions in merged.items())
-
-
-def token_from_response(body: Any, now: float) -> Token | None:
-    """Build a Token from a token endpoint's JSON; None if it holds no token."""
-    if not isinstance(body, dict):
-        return None
-    value = body.get("access_token") or body.get("token")
-    if not isinstance(value, str) or not value:
-        return None
-    expires_in = body.get("expires_in")
-    claims = jwt_claims(value)
-    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and expires_in > 0:
-        expires_at = now + float(expires_in)
-    elif claims and isinstance(claims.get("exp"), int | float):
-        # ACR sends no expires_in: its JWT `exp` is the truth (as the Azure SDK reads it).
-        expires_at = float(claims["exp"])
-    else:
-        expires_at = now + DEFAULT_TOKEN_LIFETIME
-    refresh = body.get("refresh_token")
-    return Token(
-        value=value,
-        issued_at=now,
-        expires_at=expires_at,
-        granted=granted_access(value),
-        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-    )
 
 
 class TokenCache:
@@ -200,34 +180,3 @@ class TokenCache:
             for key in list(self._tokens):
                 if key[0] == registry and (scopes is None or key[1] == scopes):
                     del self._tokens[key]
-
-
-TokenAttempt = tuple[str, dict[str, str] | None, str | None]  # method, form, Basic header
-
-
-def token_attempts(
-    challenge: Challenge, scopes: tuple[str, ...], creds: Credentials | None, password_grant: str
-) -> list[TokenAttempt]:
-    """How to ask the token service, in order: anonymous GET; a refresh token by OAuth2 POST, then
-    GET with Basic; a password by GET with Basic (the ACR recipe), or POST first when asked."""
-    form: dict[str, str] = {
-        "service": challenge.service or "",
-        "scope": " ".join(scopes),
-        "client_id": CLIENT_ID,
-    }
-    if creds is None:
-        return [("GET", None, None)]
-    if creds.kind == "refresh_token":
-        refresh = {**form, "grant_type": "refresh_token", "refresh_token": creds.secret}
-        return [("POST", refresh, None), ("GET", None, creds.basic_header())]
-    attempts: list[TokenAttempt] = []
-    if password_grant == "oauth":
-        password = {
-            **form,
-            "grant_type": "password",
-            "username": creds.username,
-            "password": creds.secret,
-        }
-        attempts.append(("POST", password, None))
-    attempts.append(("GET", None, creds.basic_header()))
-    return attempts

@@ -3,12 +3,25 @@ any case."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-_TOKEN_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
-_TOKEN68_CHARS = _TOKEN_CHARS | frozenset("/=")
+from acr_desktop.registry.json_doc import clean_text
+
+# Each scan is one regex match, so the parser is linear in the header's length with a small
+# constant (a hostile 65 kB header takes milliseconds, not a Python loop per character).
+_TOKEN_CLASS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_TOKEN = re.compile(_TOKEN_CLASS + "*")
+_TOKEN68 = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z/=]*")
+_NOT_TOKEN = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_SPACES = re.compile(r"[ \t]*")
+_SEPARATORS = re.compile(r"[ \t,]*")
+_BARE_VALUE = re.compile(r"[^, \t]*")
+_QUOTED_BODY = re.compile(r'(?:[^"\\]|\\[\s\S])*')
+_ESCAPE = re.compile(r"\\([\s\S])")
+# `name = value`, not `abc==` or a trailing `abc=` (token68 padding)
+_MAX_ITEMS = 256  # challenges plus parameters read; real headers have fewer than 10
+_PARAM_AHEAD = re.compile(_TOKEN_CLASS + r"+[ \t]*=[ \t]*(?![=,]|\Z)")
 
 
 @dataclass(frozen=True)
@@ -46,87 +59,63 @@ class _Scanner:
         return self.pos >= len(self.text)
 
     def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
+        return self.text[self.pos : self.pos + 1]
 
-    def skip_spaces(self) -> None:
-        while self.peek() in (" ", "\t"):
-            self.pos += 1
-
-    def skip_separators(self) -> None:
-        while self.peek() in (" ", "\t", ","):
-            self.pos += 1
-
-    def token(self, chars: frozenset[str] = _TOKEN_CHARS) -> str:
-        start = self.pos
-        while self.peek() and self.peek() in chars:
-            self.pos += 1
-        return self.text[start : self.pos]
-
-    def bare_value(self) -> str:
-        """An unquoted value, read leniently up to `,` or space (some send `realm=https://…`)."""
-        start = self.pos
-        while self.peek() and self.peek() not in (",", " ", "\t"):
-            self.pos += 1
-        return self.text[start : self.pos]
+    def take(self, pattern: re.Pattern[str]) -> str:
+        """Consume what `pattern` matches here (possibly nothing) and return it."""
+        found = pattern.match(self.text, self.pos)
+        if found is None:
+            return ""
+        self.pos = found.end()
+        return found.group()
 
     def quoted(self) -> str:
         """Read a quoted-string starting at `"`; a backslash escapes the next character."""
-        self.pos += 1
-        out: list[str] = []
-        while not self.at_end():
-            ch = self.text[self.pos]
+        body = self.take_after_quote()
+        if self.peek() == '"':
             self.pos += 1
-            if ch == "\\" and not self.at_end():
-                out.append(self.text[self.pos])
-                self.pos += 1
-            elif ch == '"':
-                return "".join(out)
-            else:
-                out.append(ch)
-        return "".join(out)  # unterminated: be lenient, keep what we have
+        elif self.peek() == "\\":  # a lone backslash at the very end: kept, like any character
+            self.pos += 1
+            body += "\\"
+        return body  # unterminated: be lenient, keep what we have
+
+    def take_after_quote(self) -> str:
+        self.pos += 1
+        return _ESCAPE.sub(r"\1", self.take(_QUOTED_BODY))
 
     def looks_like_param(self) -> bool:
         """At a token: is it `name=value` (a parameter) rather than the next scheme?"""
-        save = self.pos
-        name = self.token()
-        self.skip_spaces()
-        is_param = bool(name) and self.peek() == "="
-        if is_param:
-            # `abc==` or a trailing `abc=` is token68 padding, not a parameter.
-            self.pos += 1
-            self.skip_spaces()
-            is_param = self.peek() not in ("=", ",", "")
-        self.pos = save
-        return is_param
+        return _PARAM_AHEAD.match(self.text, self.pos) is not None
 
 
 def parse_www_authenticate(header: str) -> list[Challenge]:
     """Parse a header value into challenges. Never raises; garbage yields fewer challenges."""
-    scanner = _Scanner(header or "")
+    scanner = _Scanner(clean_text(header or ""))  # values are sent on: they must encode
     challenges: list[Challenge] = []
-    while True:
-        scanner.skip_separators()
+    items = 0
+    while items < _MAX_ITEMS:
+        scanner.take(_SEPARATORS)
         if scanner.at_end():
             break
-        scheme = scanner.token()
+        scheme = scanner.take(_TOKEN)
         if not scheme:
-            scanner.pos += 1  # skip a character no challenge can start with
+            scanner.take(_NOT_TOKEN)  # skip what no challenge can start with
             continue
         params: dict[str, str] = {}
         token68: str | None = None
-        scanner.skip_spaces()
+        scanner.take(_SPACES)
         if not scanner.looks_like_param():
-            candidate = scanner.token(_TOKEN68_CHARS)
-            token68 = candidate or None
-        while True:
-            scanner.skip_separators()
+            token68 = scanner.take(_TOKEN68) or None
+        while items < _MAX_ITEMS:
+            items += 1
+            scanner.take(_SEPARATORS)
             if scanner.at_end() or not scanner.looks_like_param():
                 break
-            name = scanner.token().lower()
-            scanner.skip_spaces()
+            name = scanner.take(_TOKEN).lower()
+            scanner.take(_SPACES)
             scanner.pos += 1  # "="
-            scanner.skip_spaces()
-            value = scanner.quoted() if scanner.peek() == '"' else scanner.bare_value()
+            scanner.take(_SPACES)
+            value = scanner.quoted() if scanner.peek() == '"' else scanner.take(_BARE_VALUE)
             params.setdefault(name, value)
         challenges.append(Challenge(scheme.lower(), params, token68))
     return challenges

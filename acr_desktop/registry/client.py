@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from requests.structures import CaseInsensitiveDict
 
 from acr_desktop.registry import mediatypes as mt
+from acr_desktop.registry.acr import TagInfo
 from acr_desktop.registry.auth import Access, Token, repository_scope
-from acr_desktop.registry.config import ImageConfig, parse_config
+from acr_desktop.registry.content_cache import ContentCache
 from acr_desktop.registry.digest import compute_digest, digest_algorithm, matches, verify
 from acr_desktop.registry.errors import (
     DigestMismatch,
+    InvalidResponse,
     NotFound,
     RegistryError,
     TooLarge,
 )
-from acr_desktop.registry.http import Response
-from acr_desktop.registry.listing import MAX_LIST_PAGE_BYTES, Listings, Referrers, next_link
+from acr_desktop.registry.image_config import ImageConfig, parse_config
+from acr_desktop.registry.listing import (
+    MAX_LIST_PAGE_BYTES,
+    Listings,
+    Pages,
+    Referrers,
+    next_link,
+)
 from acr_desktop.registry.manifest import Descriptor, Manifest, parse_manifest
-from acr_desktop.registry.problems import RequestContext
+from acr_desktop.registry.problems import RequestContext, looks_like_registry, not_a_registry
 from acr_desktop.registry.reference import Reference
-from acr_desktop.registry.transport import MiB, Transport
+from acr_desktop.registry.sending import MiB, Response
+from acr_desktop.registry.transport import Transport
 
 MAX_MANIFEST_BYTES = 4 * MiB
 MAX_CONFIG_BYTES = 4 * MiB
@@ -74,38 +81,32 @@ class SignInResult:
         return "Granted: " + "; ".join(str(a) for a in self.granted) + "."
 
 
-class ContentCache:
-    """Verified content by digest. Content-addressed bytes never change, so a repeat inspect
-    needs only the tag's manifest. Keyed by repository too: access is granted per repository."""
+class RegistryClient:
+    """What the app asks of registries, over one `Transport` (many registries)."""
 
-    def __init__(self, max_bytes: int = 32 * MiB) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple[str, str, str], tuple[bytes, str | None]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, str]) -> tuple[bytes, str | None] | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key: tuple[str, str, str], data: bytes, content_type: str | None) -> None:
-        with self._lock:
-            if key in self._items or len(data) > self.max_bytes:
-                return
-            self._items[key] = (data, content_type)
-            self._size += len(data)
-            while self._size > self.max_bytes:
-                _, (old, _) = self._items.popitem(last=False)
-                self._size -= len(old)
-
-
-class RegistryClient(Listings):
     def __init__(self, transport: Transport | None = None) -> None:
         self.transport = transport or Transport()
         self.cache = ContentCache()
+        self.listings = Listings(self.transport, lambda ref: self.get_manifest(ref).manifest)
+
+    # -- lists (see listing.py) ----------------------------------------------------------------
+    def iter_tags(self, registry: str, repository: str) -> Pages[str]:
+        """Tags page by page; after the loop, `.notice` says if the list was cut short."""
+        return self.listings.iter_tags(registry, repository)
+
+    def iter_catalog(self, registry: str) -> Pages[str]:
+        return self.listings.iter_catalog(registry)
+
+    def iter_acr_tags(
+        self, registry: str, repository: str, *, orderby: str = "timedesc"
+    ) -> Pages[TagInfo]:
+        return self.listings.iter_acr_tags(registry, repository, orderby=orderby)
+
+    def acr_tags_of(self, registry: str, repository: str, digest: str) -> list[TagInfo]:
+        return self.listings.acr_tags_of(registry, repository, digest)
+
+    def referrers(self, ref: Reference) -> Referrers:
+        return self.listings.referrers(ref)
 
     # -- manifests -----------------------------------------------------------------------------
     def get_manifest(self, ref: Reference) -> FetchedManifest:
@@ -130,6 +131,12 @@ class RegistryClient(Listings):
             if exc.what in ("tag", "manifest"):
                 self._raise_if_no_repository(ref)
             raise
+        if not looks_like_registry(resp):
+            raise not_a_registry(resp, ctx)
+        if not resp.body:
+            raise InvalidResponse(
+                f"{ref.registry} answered the request for the manifest of {ref} with an empty body."
+            )
         fetched = self._verified_manifest(ref, resp)
         if ref.digest:  # verified against the digest asked for: safe to keep
             self.cache.put(key, resp.body, resp.content_type)
@@ -224,6 +231,11 @@ class RegistryClient(Listings):
             scopes=(repository_scope(ref.repository, "pull"),),
             max_bytes=max_bytes,
         )
+        if not resp.body and descriptor.size:
+            raise InvalidResponse(
+                f"{ref.registry} answered the request for the blob {descriptor.digest} with an "
+                "empty body."
+            )
         verify(resp.body, descriptor.digest, size=descriptor.size, what="blob")
         self.cache.put(key, resp.body, None)
         return resp.body
@@ -239,7 +251,9 @@ class RegistryClient(Listings):
         transport.tokens.invalidate(registry)
         ctx = RequestContext(registry, "ping")
         scopes = (repository_scope(repository, "pull"),) if repository else ()
-        transport.request("GET", ctx, "/v2/", scopes=scopes, max_bytes=MiB)
+        answer = transport.request("GET", ctx, "/v2/", scopes=scopes, max_bytes=MiB)
+        if not looks_like_registry(answer):
+            raise not_a_registry(answer, ctx)
         challenge = transport.challenge(registry)
         if challenge is None:
             return SignInResult(registry, "none", None)
@@ -249,4 +263,12 @@ class RegistryClient(Listings):
         return SignInResult(registry, "bearer", token.granted if token else None)
 
 
-__all__ = ["FetchedConfig", "FetchedManifest", "Referrers", "RegistryClient", "next_link"]
+__all__ = [
+    "ContentCache",
+    "FetchedConfig",
+    "FetchedManifest",
+    "Pages",
+    "Referrers",
+    "RegistryClient",
+    "next_link",
+]

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import hashlib
 
-from acr_desktop.registry.errors import DigestMismatch
+from acr_desktop.registry.errors import DigestMismatch, InvalidReference
+from acr_desktop.registry.json_doc import clean_text
 
 _ALGORITHMS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 
 
 def compute_digest(data: bytes, algorithm: str = "sha256") -> str:
+    """`algorithm:hex` of `data`; InvalidReference (a ValueError) for an algorithm we lack."""
     try:
         hasher = _ALGORITHMS[algorithm]
     except KeyError:
-        raise ValueError(f"unsupported digest algorithm {algorithm!r}") from None
+        shown = clean_text(algorithm)
+        raise InvalidReference(
+            f"Digest algorithm “{shown}” is not supported (use sha256 or sha512).",
+            part="digest",
+            text=shown,
+        ) from None
     return f"{algorithm}:{hasher(data).hexdigest()}"
 
 
@@ -28,6 +35,7 @@ def matches(data: bytes, digest: str) -> bool:
 
 def verify(data: bytes, digest: str, *, size: int | None, what: str) -> None:
     """Raise DigestMismatch unless `data` has `size` bytes and hashes to `digest`."""
+    digest = clean_text(digest)  # quoted in the sentence, which must be printable
     actual = (
         compute_digest(data, digest_algorithm(digest))
         if digest_algorithm(digest) in _ALGORITHMS

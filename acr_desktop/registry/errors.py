@@ -122,8 +122,10 @@ class TLSFailure(RegistryUnreachable):
     """The TLS handshake or certificate check failed."""
 
 
-class Cancelled(RegistryError):
-    """The user cancelled the operation."""
+class Cancelled(Exception):
+    """The user cancelled the operation. Deliberately not a `RegistryError`: an
+    `except RegistryError` meant for failures must never swallow a cancel."""
 
     def __init__(self) -> None:
         super().__init__("Cancelled.")
+        self.sentence = "Cancelled."

@@ -1,33 +1,49 @@
 """Lists a registry serves, page by page: tags, the catalog, ACR's tag metadata, and referrers
-(the referrers API, else the tag fallbacks). Mixed into RegistryClient."""
+(the referrers API, else the tag fallbacks). RegistryClient owns one `Listings`."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urljoin
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote, urljoin, urlsplit
 
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.acr import ACR_PAGE_SIZE, METADATA_ACTION, TagInfo, parse_acr_tags
 from acr_desktop.registry.auth import CATALOG_SCOPE, repository_scope
 from acr_desktop.registry.errors import InvalidResponse, NotFound
-from acr_desktop.registry.http import origin
-from acr_desktop.registry.manifest import Descriptor, ImageIndex, parse_manifest
+from acr_desktop.registry.json_doc import load_json
+from acr_desktop.registry.manifest import Descriptor, ImageIndex, Manifest, parse_manifest
 from acr_desktop.registry.problems import RequestContext
 from acr_desktop.registry.reference import Reference
-from acr_desktop.registry.transport import MiB, Transport
-
-if TYPE_CHECKING:
-    from acr_desktop.registry.client import FetchedManifest
+from acr_desktop.registry.sending import MiB, declared_length, origin
+from acr_desktop.registry.transport import Transport
 
 MAX_MANIFEST_BYTES = 4 * MiB
 MAX_LIST_PAGE_BYTES = 16 * MiB
 PAGE_SIZE = 1000
-MAX_PAGES = 10_000
-_LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*?\brel="?next"?', re.I)
+MAX_PAGES = 1000  # pages of one list followed before stopping (and saying so)
+MAX_ENTRIES = 1_000_000  # entries of one list kept before stopping (and saying so)
+_REL = re.compile(r'\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))', re.I)
+
+T = TypeVar("T")
+
+
+class Pages(Generic[T]):
+    """The pages of one list, as an iterator of lists. When the registry keeps sending more than
+    MAX_PAGES pages or MAX_ENTRIES entries, iteration stops and `notice` says so in a sentence
+    for the user ("Stopped after 1,000 pages / 1,000,000 tags: …"); otherwise it stays None."""
+
+    def __init__(self, make: Callable[[Pages[T]], Iterator[list[T]]]) -> None:
+        self.notice: str | None = None
+        self._pages = make(self)
+
+    def __iter__(self) -> Pages[T]:
+        return self
+
+    def __next__(self) -> list[T]:
+        return next(self._pages)
 
 
 @dataclass(frozen=True)
@@ -45,66 +61,80 @@ COSIGN_SUFFIXES = (
 )
 
 
+GetManifest = Callable[[Reference], Manifest]  # fetch (and verify) a manifest by tag or digest
+
+
 class Listings:
-    """The listing half of RegistryClient (which provides `transport` and `get_manifest`)."""
+    """Lists over `transport`; `get_manifest` reads the referrers tag-schema index (the client's,
+    so the manifest is verified and cached like any other)."""
 
-    transport: Transport
+    def __init__(self, transport: Transport, get_manifest: GetManifest) -> None:
+        self.transport = transport
+        self._get_manifest = get_manifest
 
-    if TYPE_CHECKING:
-
-        def get_manifest(self, ref: Reference) -> FetchedManifest: ...
-
-    def iter_tags(self, registry: str, repository: str) -> Iterator[list[str]]:
+    def iter_tags(self, registry: str, repository: str) -> Pages[str]:
         """Tags page by page (`n=1000`, following `Link`), skipping null and garbage entries."""
         ctx = RequestContext(registry, "tags", repository)
         scopes = (repository_scope(repository, "pull"),)
         path = f"/v2/{repository}/tags/list?n={PAGE_SIZE}"
-        for doc in self._json_pages(ctx, path, scopes, "tags"):
-            yield _names(doc, "tags")
+        return Pages(lambda pages: self._pages(pages, ctx, path, scopes, "tags", _tag_names))
 
-    def iter_catalog(self, registry: str) -> Iterator[list[str]]:
+    def iter_catalog(self, registry: str) -> Pages[str]:
         ctx = RequestContext(registry, "catalog")
         path = f"/v2/_catalog?n={PAGE_SIZE}"
-        for doc in self._json_pages(ctx, path, (CATALOG_SCOPE,), "repositories"):
-            yield _names(doc, "repositories")
+        return Pages(
+            lambda pages: self._pages(pages, ctx, path, (CATALOG_SCOPE,), "repositories", _repos)
+        )
 
     def iter_acr_tags(
         self, registry: str, repository: str, *, orderby: str = "timedesc"
-    ) -> Iterator[list[TagInfo]]:
+    ) -> Pages[TagInfo]:
         """ACR's tag metadata, newest first, page by page. Needs `metadata_read`."""
         ctx = RequestContext(registry, "metadata", repository)
         scopes = (repository_scope(repository, "pull", METADATA_ACTION),)
         path = f"/acr/v1/{repository}/_tags?n={ACR_PAGE_SIZE}&orderby={orderby}"
-        for doc in self._json_pages(ctx, path, scopes, "tags"):
-            yield parse_acr_tags(doc)
+        return Pages(lambda pages: self._pages(pages, ctx, path, scopes, "tags", parse_acr_tags))
 
     def acr_tags_of(self, registry: str, repository: str, digest: str) -> list[TagInfo]:
         """Every tag that points at `digest` (ACR `_tags?digest=`)."""
         ctx = RequestContext(registry, "metadata", repository)
         scopes = (repository_scope(repository, "pull", METADATA_ACTION),)
         path = f"/acr/v1/{repository}/_tags?digest={quote(digest, safe=':')}&n={ACR_PAGE_SIZE}"
-        return [
-            t for doc in self._json_pages(ctx, path, scopes, "tags") for t in parse_acr_tags(doc)
-        ]
+        pages: Pages[TagInfo] = Pages(
+            lambda pages: self._pages(pages, ctx, path, scopes, "tags", parse_acr_tags)
+        )
+        return [t for page in pages for t in page]
 
-    def _json_pages(
-        self, ctx: RequestContext, path: str, scopes: tuple[str, ...], key: str
-    ) -> Iterator[Any]:
-        """GET a JSON list and its next pages (`Link: <…>; rel="next"`, same host only)."""
+    def _pages(
+        self,
+        pages: Pages[T],
+        ctx: RequestContext,
+        path: str,
+        scopes: tuple[str, ...],
+        key: str,
+        entries: Callable[[Any], list[T]],
+    ) -> Iterator[list[T]]:
+        """GET a JSON list and its next pages (`Link: <…>; rel="next"`, same host only), up to
+        MAX_PAGES pages and MAX_ENTRIES entries (then `pages.notice` says where it stopped)."""
         base = self.transport.base_url(ctx.registry)
         url: str | None = base + path
         seen: set[str] = set()
-        while url and len(seen) < MAX_PAGES:
+        total = 0
+        while url:
+            if len(seen) >= MAX_PAGES or total >= MAX_ENTRIES:
+                pages.notice = (
+                    f"Stopped after {len(seen):,} pages / {total:,} {key}: {ctx.registry} "
+                    "kept sending more than is shown here."
+                )
+                return
             seen.add(url)
             resp = self.transport.request(
                 "GET", ctx, url, scopes=scopes, max_bytes=MAX_LIST_PAGE_BYTES
             )
-            try:
-                yield json.loads(resp.body)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                raise InvalidResponse(
-                    f"{ctx.registry} sent a {key} list that is not valid JSON."
-                ) from None
+            page = entries(load_json(resp.body, what=f"{key} list from {ctx.registry}"))
+            page = page[: MAX_ENTRIES - total]
+            total += len(page)
+            yield page
             url = next_link(resp.headers.get("Link"), resp.url)
             if url and origin(url) != origin(base):
                 raise InvalidResponse(
@@ -139,11 +169,11 @@ class Listings:
         found: list[Descriptor] = []
         fallback_tag = digest.replace(":", "-")
         try:
-            fetched = self.get_manifest(ref.with_tag(fallback_tag))
+            fetched: Manifest | None = self._get_manifest(ref.with_tag(fallback_tag))
         except NotFound:
             fetched = None
-        if fetched is not None and isinstance(fetched.manifest, ImageIndex):
-            found += fetched.manifest.manifests
+        if isinstance(fetched, ImageIndex):
+            found += fetched.manifests
         for suffix, kind in COSIGN_SUFFIXES:
             head = self.transport.request(
                 "HEAD",
@@ -155,12 +185,12 @@ class Listings:
             )
             tag_digest = head.headers.get("Docker-Content-Digest")
             if head.status == 200 and tag_digest:
-                size = head.headers.get("Content-Length", "0")
+                size = declared_length(head.headers.get("Content-Length"))
                 found.append(
                     Descriptor(
                         media_type=mt.base_type(head.content_type or ""),
                         digest=tag_digest,
-                        size=int(size) if size.isdigit() else 0,
+                        size=size or 0,
                         annotations={"org.opencontainers.image.ref.name": fallback_tag + suffix},
                         artifact_type=kind,
                     )
@@ -173,9 +203,41 @@ def _names(doc: Any, key: str) -> list[str]:
     return [x for x in items if isinstance(x, str) and x.strip()] if isinstance(items, list) else []
 
 
+def _tag_names(doc: Any) -> list[str]:
+    return _names(doc, "tags")
+
+
+def _repos(doc: Any) -> list[str]:
+    return _names(doc, "repositories")
+
+
 def next_link(header: str | None, current_url: str) -> str | None:
-    """The `rel="next"` target of a Link header, resolved against the current URL."""
+    """The `rel="next"` target of a Link header, resolved against the current URL. One pass over
+    the header (each `<…>` and its parameters are looked at once); InvalidResponse when the
+    target is not a usable URL."""
     if not header:
         return None
-    match = _LINK_NEXT.search(header)
-    return urljoin(current_url, match.group(1)) if match else None
+    pos = 0
+    while (start := header.find("<", pos)) >= 0:
+        end = header.find(">", start + 1)
+        if end < 0:
+            return None
+        following = header.find("<", end + 1)
+        params = header[end + 1 : following if following >= 0 else len(header)]
+        rel = _REL.search(params)
+        if rel and "next" in (rel[1] or rel[2] or "").lower().split():
+            return _resolved(header[start + 1 : end].strip(), current_url)
+        pos = end + 1
+    return None
+
+
+def _resolved(target: str, current_url: str) -> str:
+    try:
+        url = urljoin(current_url, target)
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a bad port
+    except ValueError:
+        url, parts = "", urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidResponse("The registry sent a next-page link that is not a valid URL.")
+    return url

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.errors import InvalidReference, InvalidResponse
+from acr_desktop.registry.json_doc import MAX_SIZE, clean_text, load_json
 from acr_desktop.registry.reference import parse_digest
 
 ATTESTATION_TYPE = "attestation-manifest"
-_ARCH_ALIASES = {"aarch64": "arm64", "x86_64": "amd64", "x86-64": "amd64", "armhf": "arm"}
+ARCH_ALIASES = {"aarch64": "arm64", "x86_64": "amd64", "x86-64": "amd64", "armhf": "arm"}
 
 
 @dataclass(frozen=True)
@@ -31,21 +31,26 @@ class Platform:
         """`os/arch[/variant]`, e.g. `linux/arm64/v8`."""
         parts = text.strip().lower().split("/")
         if len(parts) not in (2, 3) or not all(parts):
-            raise ValueError(f"“{text}” is not a platform: use os/architecture[/variant]")
+            shown = clean_text(text)
+            raise InvalidReference(  # a ValueError too, as callers expect
+                f"“{shown}” is not a platform: use os/architecture[/variant]",
+                part="platform",
+                text=shown,
+            )
         return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
     def matches(self, wanted: Platform) -> bool:
         """Does this platform satisfy `wanted`? Aliases normalised; no wanted variant: any."""
         if self.os.lower() != wanted.os.lower():
             return False
-        if _norm_arch(self.architecture) != _norm_arch(wanted.architecture):
+        if normalize_architecture(self.architecture) != normalize_architecture(wanted.architecture):
             return False
         return not wanted.variant or (self.variant or "").lower() == wanted.variant.lower()
 
 
-def _norm_arch(arch: str) -> str:
+def normalize_architecture(arch: str) -> str:
     arch = arch.lower()
-    return _ARCH_ALIASES.get(arch, arch)
+    return ARCH_ALIASES.get(arch, arch)
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,7 @@ Manifest = ImageManifest | ImageIndex | Schema1Manifest | UnknownManifest
 def effective_media_type(content_type: str | None, document: Any) -> tuple[str, list[str]]:
     """Pick the media type from Content-Type and the body's `mediaType`; report disagreement."""
     warnings: list[str] = []
-    header = mt.base_type(content_type) if content_type else ""
+    header = mt.base_type(clean_text(content_type)) if content_type else ""
     body = document.get("mediaType") if isinstance(document, dict) else None
     body = body if isinstance(body, str) and body else None
     if header and body and header != body and header not in ("application/json", "text/plain"):
@@ -172,14 +177,19 @@ def effective_media_type(content_type: str | None, document: Any) -> tuple[str, 
 
 
 def parse_manifest(raw: bytes, content_type: str | None) -> tuple[Manifest, list[str]]:
-    """Parse exact bytes. Returns the manifest and warnings; raises InvalidResponse if malformed."""
+    """Parse exact bytes. Returns the manifest and warnings; raises InvalidResponse if malformed.
+
+    JSON is read bounded (json_doc.load_json). A structural field of the wrong type (config,
+    layers, manifests, fsLayers, a digest, a size outside 0…2^63-1) is InvalidResponse; optional
+    metadata of the wrong type (annotations, platform, urls, artifactType) is read as absent."""
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        media = mt.base_type(content_type) if content_type else "application/octet-stream"
+        document = load_json(raw, what="manifest")
+    except InvalidResponse:
+        media = mt.base_type(clean_text(content_type)) if content_type else ""
+        media = media or "application/octet-stream"
         known = mt.INDEX_TYPES | mt.IMAGE_TYPES | mt.SCHEMA1_TYPES
         if media in known or media.endswith("json"):
-            raise InvalidResponse(f"The manifest is not valid JSON ({exc}).") from None
+            raise
         return UnknownManifest(media, None), []
     media, warnings = effective_media_type(content_type, document)
     if media in mt.INDEX_TYPES or media in mt.IMAGE_TYPES or media in mt.SCHEMA1_TYPES:
@@ -224,12 +234,14 @@ def _parse_index(media: str, doc: dict[str, Any]) -> ImageIndex:
 
 def _parse_schema1(media: str, doc: dict[str, Any]) -> Schema1Manifest:
     layers = doc.get("fsLayers") or []
-    sums = tuple(str(x.get("blobSum", "")) for x in layers if isinstance(x, dict))
+    if not isinstance(layers, list):
+        raise InvalidResponse("The schema 1 manifest's fsLayers are not a list.")
+    sums = tuple(_text(x.get("blobSum")) for x in layers if isinstance(x, dict))
     return Schema1Manifest(
         media_type=media,
-        name=str(doc.get("name", "")),
-        tag=str(doc.get("tag", "")),
-        architecture=str(doc.get("architecture", "")),
+        name=_text(doc.get("name")),
+        tag=_text(doc.get("tag")),
+        architecture=_text(doc.get("architecture")),
         blob_sums=sums,
     )
 
@@ -248,6 +260,11 @@ def parse_descriptor(value: Any, where: str) -> Descriptor:
         raise InvalidResponse(f"The manifest's {where} has a bad digest: {exc}") from None
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise InvalidResponse(f"The manifest's {where} has no valid size.")
+    if size > MAX_SIZE:
+        raise InvalidResponse(
+            f"The manifest's {where} declares a size larger than 2^63-1 bytes, "
+            "which no blob can have."
+        )
     platform = value.get("platform")
     urls = value.get("urls")
     return Descriptor(
@@ -264,8 +281,8 @@ def parse_descriptor(value: Any, where: str) -> Descriptor:
 def _parse_platform(value: dict[str, Any]) -> Platform:
     features = value.get("os.features")
     return Platform(
-        os=str(value.get("os", "")),
-        architecture=str(value.get("architecture", "")),
+        os=_text(value.get("os")),
+        architecture=_text(value.get("architecture")),
         variant=_opt_str(value.get("variant")),
         os_version=_opt_str(value.get("os.version")),
         os_features=tuple(str(f) for f in features) if isinstance(features, list) else (),
@@ -276,6 +293,11 @@ def _annotations(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(k): str(v) for k, v in value.items()}
+
+
+def _text(value: Any) -> str:
+    """A string field; any other JSON type reads as empty."""
+    return value if isinstance(value, str) else ""
 
 
 def _opt_str(value: Any) -> str | None:

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import email.utils
-import json
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from acr_desktop.registry.auth import Token
+from acr_desktop.registry.challenge import Challenge
 from acr_desktop.registry.errors import (
     AccessDenied,
     AuthenticationRequired,
+    InvalidResponse,
     NotFound,
     RateLimited,
     RegistryError,
     ServerError,
 )
-from acr_desktop.registry.http import Response
+from acr_desktop.registry.json_doc import load_json
+from acr_desktop.registry.redaction import quotable
+from acr_desktop.registry.sending import Response
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
@@ -30,25 +36,47 @@ class RequestContext:
     kind: str  # manifest, blob, tags, catalog, referrers, ping, metadata
     repository: str | None = None
     target: str | None = None  # tag or digest
+    service: str | None = None  # kind "token": the token service's host
 
 
-def error_details(resp: Response) -> tuple[str | None, str | None]:
-    """(code, message) from an error body: OCI JSON, HTML, plain text or nothing."""
-    body = resp.body
+class NotARegistry(InvalidResponse):
+    """Something answered at the registry's address, but not as a container registry does."""
+
+
+MAX_RETRY_AFTER = 24 * 3600.0  # seconds; a longer wait is as good as "later"
+_MAX_ERRORS = 20  # entries of an `errors` list read
+
+
+def error_details(resp: Response, secrets: Iterable[str] = ()) -> tuple[str | None, str | None]:
+    """(code, message) from an error body: OCI JSON, HTML, plain text or nothing. The message is
+    fit to quote: `secrets` and token-shaped text redacted, control characters gone, bounded."""
+    code, message = _raw_details(resp.body)
+    secrets = tuple(secrets)
+    return (
+        quotable(code, secrets, 60) if code else None,
+        quotable(message, secrets) or None if message else None,
+    )
+
+
+def _raw_details(body: bytes) -> tuple[str | None, str | None]:
     if not body.strip():
         return None, None
-    try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    if body.lstrip()[:1] in (b"{", b"["):
+        try:
+            doc = load_json(body, what="error answer")
+        except InvalidResponse:
+            return None, "a JSON error answer that could not be read"
+    else:
         doc = None
-    if isinstance(doc, dict) and isinstance(doc.get("errors"), list) and doc["errors"]:
+    errors = doc.get("errors") if isinstance(doc, dict) else None
+    if isinstance(errors, list) and errors:
         codes, messages = [], []
-        for err in doc["errors"]:
+        for err in errors[:_MAX_ERRORS]:
             if isinstance(err, dict):
-                if err.get("code"):
-                    codes.append(str(err["code"]))
-                if err.get("message"):
-                    messages.append(str(err["message"]))
+                if isinstance(err.get("code"), str) and err["code"]:
+                    codes.append(err["code"])
+                if isinstance(err.get("message"), str) and err["message"]:
+                    messages.append(err["message"])
         return (codes[0] if codes else None), ("; ".join(messages) or None)
     if isinstance(doc, dict) and isinstance(doc.get("message"), str):
         return None, doc["message"]
@@ -62,26 +90,62 @@ def error_details(resp: Response) -> tuple[str | None, str | None]:
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """`Retry-After` as seconds: an integer or an HTTP date."""
+    """`Retry-After` as seconds (0…MAX_RETRY_AFTER): ASCII digits or an HTTP date; None for
+    anything else."""
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+    value = value.strip()[:64]
+    if value.isascii() and value.isdigit():
+        return min(float(value[:12]) if len(value) <= 12 else MAX_RETRY_AFTER, MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
+
+
+def looks_like_registry(resp: Response) -> bool:
+    """Does an answer come from a container registry? It says so in
+    `Docker-Distribution-API-Version`, or in a JSON body (its error format); an HTML page or
+    plain text without that header does not."""
+    if resp.headers.get("Docker-Distribution-API-Version"):
+        return True
+    kind = (resp.content_type or "").split(";")[0].strip().lower()
+    first = resp.body.lstrip()[:1]
+    if "html" in kind or first == b"<":
+        return False
+    return first in (b"{", b"[", b"")
+
+
+def not_a_registry(resp: Response, ctx: RequestContext) -> NotARegistry:
+    _, message = error_details(resp)
+    said = f" It sent {message}." if message and message.startswith("an HTML") else ""
+    host = urlsplit(resp.url).netloc or ctx.registry  # after a redirect: the host that answered
+    return NotARegistry(
+        f"{host} answered, but it is not a container registry (HTTP {resp.status})."
+        f"{said} Check the registry's address.",
+        status=resp.status,
+    )
 
 
 def error_for(
-    resp: Response, ctx: RequestContext, *, username: str | None, granted: tuple[str, ...] = ()
+    resp: Response,
+    ctx: RequestContext,
+    *,
+    username: str | None,
+    granted: tuple[str, ...] = (),
+    secrets: Iterable[str] = (),
 ) -> RegistryError:
-    code, message = error_details(resp)
+    """The typed error for a failed answer; `secrets` (what was sent) never appear in it."""
+    code, message = error_details(resp, secrets)
     status = resp.status
     kw: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if ctx.kind == "token":
+        return _token_service_error(resp, ctx, code, message, kw)
     said = f" The registry said: {_sentence(message)}" if message else ""
+    if status == 404 and ctx.kind in ("ping", "manifest") and not looks_like_registry(resp):
+        return not_a_registry(resp, ctx)
     where = f"{ctx.registry}/{ctx.repository}" if ctx.repository else ctx.registry
     if status == 401:
         if username:
@@ -116,6 +180,47 @@ def error_for(
     )
 
 
+def auth_error(
+    resp: Response,
+    ctx: RequestContext,
+    *,
+    username: str | None,
+    token: Token | None,
+    wanted: frozenset[str],
+    challenge: Challenge | None,
+    secrets: Iterable[str] = (),
+) -> RegistryError:
+    """A 401 that another token cannot fix: what the token lacks, if it says, else `error_for`."""
+    granted = granted_text(token)
+    insufficient = challenge is not None and challenge.error == "insufficient_scope"
+    if token is not None and (insufficient or token.granted is not None):
+        lacking = [s for s in sorted(wanted) if not any(a.allows(s) for a in token.granted or ())]
+        if insufficient or lacking:
+            needed = tuple(_scope_text(s) for s in (lacking or sorted(wanted)))
+            who = f"Signed in as “{username}”" if username else "Signed in anonymously"
+            have = "; ".join(granted) if granted else "nothing here"
+            return AccessDenied(
+                f"{who}, but the registry granted {have}; this needs {'; '.join(needed)}.",
+                needed=needed,
+                granted=granted,
+                status=resp.status,
+            )
+    return error_for(resp, ctx, username=username, granted=granted, secrets=secrets)
+
+
+def granted_text(token: Token | None) -> tuple[str, ...]:
+    """What a token grants, in words; () when there is none or it does not say."""
+    if token is None or token.granted is None:
+        return ()
+    return tuple(str(a) for a in token.granted)
+
+
+def _scope_text(scope: str) -> str:
+    kind, _, rest = scope.partition(":")
+    name, _, actions = rest.rpartition(":")
+    return f"{actions.replace(',', ', ')} on {name}" if kind == "repository" else scope
+
+
 def _not_found(
     ctx: RequestContext, code: str | None, where: str, said: str, kw: dict[str, Any]
 ) -> NotFound:
@@ -140,6 +245,19 @@ def _not_found(
             f"The tag “{ctx.target}” does not exist in {where}.{said}", what="tag", **kw
         )
     return NotFound(f"Not found on {ctx.registry}.{said}", what=ctx.kind, **kw)
+
+
+def _token_service_error(
+    resp: Response, ctx: RequestContext, code: str | None, message: str | None, kw: dict[str, Any]
+) -> RegistryError:
+    said = f" It said: {_sentence(message)}" if message else ""
+    who = f"The token service at {ctx.service or 'an unknown host'} (used by {ctx.registry})"
+    if resp.status == 429:
+        wait = retry_after_seconds(resp.headers.get("Retry-After"))
+        return RateLimited(f"{who} is limiting requests.{said}", retry_after=wait, **kw)
+    verb = "failed" if resp.status >= 500 else "refused the request"
+    detail = f", {code}" if code else ""
+    return ServerError(f"{who} {verb} (HTTP {resp.status}{detail}).{said}", **kw)
 
 
 def _sentence(text: str) -> str:

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from acr_desktop.registry.errors import InvalidReference
+from acr_desktop.registry.json_doc import clean_text
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
-_HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
+HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
 DEFAULT_TAG = "latest"
 
 _COMPONENT = re.compile(r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*")
@@ -20,6 +21,7 @@ _HOSTNAME = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
 )
 _IPV6 = re.compile(r"\[[0-9A-Fa-f:.]+\]")
+_PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits only: `"²".isdigit()` is true but int() fails
 _DIGEST_LENGTHS = {"sha256": 64, "sha512": 128}
 _MAX_NAME = 255
 _PULL_PREFIX = re.compile(
@@ -72,24 +74,29 @@ class Reference:
         return text
 
 
+def strip_scheme(text: str) -> tuple[str, bool]:
+    """`https://host/…` → (`host/…`, True); text without an http(s) scheme comes back as is."""
+    for scheme in ("https://", "http://"):
+        if text.lower().startswith(scheme):
+            return text[len(scheme) :], True
+    return text, False
+
+
 def registry_api_host(registry: str) -> str:
     return DOCKER_HUB_API if registry == DOCKER_HUB else registry
 
 
 def normalize_registry(host: str) -> str:
     """Lower-case a registry host and map Docker Hub's aliases to `docker.io`."""
-    text = host.strip()
-    for scheme in ("https://", "http://"):
-        if text.lower().startswith(scheme):
-            text = text[len(scheme) :]
-    text = text.rstrip("/")
+    host = clean_text(host)
+    text = strip_scheme(host.strip())[0].rstrip("/")
     if "/" in text:
         text = text.split("/", 1)[0]
     text = text.lower()
     if not text:
         raise InvalidReference("The registry name is empty.", part="registry", text=host)
     _check_host(text, host)
-    return DOCKER_HUB if text in _HUB_ALIASES else text
+    return DOCKER_HUB if text in HUB_ALIASES else text
 
 
 def _check_host(host: str, original: str) -> None:
@@ -106,7 +113,7 @@ def _check_host(host: str, original: str) -> None:
         raise InvalidReference(
             f"“{host}” is not a valid registry host name.", part="registry", text=original
         )
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
+    if port and not (_PORT.fullmatch(port) and 0 < int(port) < 65536):
         raise InvalidReference(
             f"“{port}” is not a valid port in registry “{host}”.", part="port", text=original
         )
@@ -124,14 +131,12 @@ def clean_pasted(text: str) -> str:
         words = [w for w in _PULL_PREFIX.sub("", text).split() if w]
         # `docker pull --platform linux/arm64 ref`: the reference is the last word.
         text = words[-1] if words else ""
-    for scheme in ("https://", "http://"):
-        if text.lower().startswith(scheme):
-            text = text[len(scheme) :]
-    return text.rstrip("/")
+    return strip_scheme(text)[0].rstrip("/")
 
 
 def parse_digest(digest: str, original: str | None = None) -> str:
     """Validate `algorithm:hex`; return it unchanged."""
+    digest = clean_text(digest)
     text = original if original is not None else digest
     algorithm, sep, hexpart = digest.partition(":")
     if not sep or not _ALGORITHM.fullmatch(algorithm):
@@ -159,6 +164,7 @@ def parse_digest(digest: str, original: str | None = None) -> str:
 
 def parse_reference(text: str) -> Reference:
     """Parse what a user typed or pasted. Raises InvalidReference naming the bad part."""
+    text = clean_text(text)  # errors quote the text: it must be printable
     original = text
     text = clean_pasted(text)
     if not text:
@@ -190,7 +196,7 @@ def parse_reference(text: str) -> Reference:
     if sep and is_registry_component(first):
         registry, path = normalize_registry(first), rest
     elif not sep and is_registry_component(first):
-        host = f"{first}:{tag}" if tag and tag.isdigit() else first
+        host = f"{first}:{tag}" if tag and _PORT.fullmatch(tag) else first
         raise InvalidReference(
             f"“{host}” is a registry, not a repository: add the repository, "
             f"e.g. {host}/team/app:tag.",

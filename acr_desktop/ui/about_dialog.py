@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from acr_desktop import __version__
 from acr_desktop.logs import log_dir
-from acr_desktop.ui.app import app_icon, show_log_folder
+from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.desktop import app_icon, show_log_folder
 
 if TYPE_CHECKING:
     from acr_desktop.credentials import CredentialStore
@@ -101,4 +102,4 @@ class AboutDialog(QDialog):
         return "\n".join(f"{key}: {value}" for key, value in self.facts.items())
 
     def copy_details(self) -> None:
-        QGuiApplication.clipboard().setText(self.details_text())
+        copy_text(self.details_text())

@@ -1,4 +1,5 @@
-"""Start the Qt application and show the main window; the app-wide icon, log and crash dialog."""
+"""Start the Qt application and show the main window, with the app icon, the log and the crash
+dialog installed."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from acr_desktop import __version__
 from acr_desktop.resources import APP_ID
+from acr_desktop.ui.desktop import app_icon
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from acr_desktop.ui.main_window import MainWindow
@@ -59,44 +60,11 @@ def _resources_origin() -> str:
     return f"{origin} {path}"
 
 
-def app_icon() -> QIcon:
-    """The application icon at every rendered size (empty, and logged, if the files are gone)."""
-    from PySide6.QtCore import QSize
-    from PySide6.QtGui import QIcon
-
-    from acr_desktop.resources import icon_pngs
-
-    icon = QIcon()
-    try:
-        pngs = icon_pngs()
-    except FileNotFoundError as exc:
-        log.warning("No application icon: %s", exc)
-        return icon
-    for size, path in pngs.items():
-        icon.addFile(str(path), QSize(size, size))
-    return icon
-
-
-def show_log_folder() -> bool:
-    """Open the log folder in the file manager (created first, so there is something to open)."""
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
-
-    from acr_desktop.logs import log_dir
-
-    folder = log_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        log.warning("Cannot create the log folder %s: %s", folder, exc)
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-
 def create_window(reference: str | None) -> MainWindow:
     """The main window, shown, inspecting `reference` at once when given."""
     from acr_desktop.ui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow()  # the platform's preferences store
     window.show()
     if reference:
         window.reference_bar.setText(reference)

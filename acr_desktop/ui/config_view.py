@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from acr_desktop.registry.config import ImageConfig
+from acr_desktop.registry.image_config import ImageConfig
 from acr_desktop.ui.models import HistoryModel
 from acr_desktop.ui.tables import RowTable
 

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import ClassVar
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 
 from acr_desktop import __version__
 from acr_desktop.logs import redact
-from acr_desktop.ui.app import show_log_folder
+from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.desktop import show_log_folder
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class CrashDialog(QDialog):
         self.details.appendPlainText(f"\n{'-' * 60}\n{details}")
 
     def copy_details(self) -> None:
-        QGuiApplication.clipboard().setText(self.details.toPlainText())
+        copy_text(self.details.toPlainText())
 
 
 class ExceptionReporter(QObject):

@@ -4,17 +4,15 @@ the Docker / Podman config is looked up on the worker and offered, with where it
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -25,11 +23,14 @@ from PySide6.QtWidgets import (
 from acr_desktop.credentials import CredentialStore
 from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
 from acr_desktop.registry.client import RegistryClient, SignInResult
-from acr_desktop.registry.dockerconfig import CredentialLookup, lookup
+from acr_desktop.registry.docker_credentials import CredentialLookup
 from acr_desktop.registry.errors import InvalidReference, RegistryError
 from acr_desktop.registry.reference import normalize_registry
 from acr_desktop.registry.transport import Transport
-from acr_desktop.ui.registry_settings import load_registry_settings
+from acr_desktop.ui.colours import ERROR_COLOUR, OK_COLOUR
+from acr_desktop.ui.form_parts import WrappedLabel, row
+from acr_desktop.ui.found_sign_in import FoundSignIn
+from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.worker import Job, JobRunner
 
 KIND_PASSWORD = "password"
@@ -40,40 +41,10 @@ KINDS = (
     (KIND_REFRESH_TOKEN, "ACR refresh token (az acr login --expose-token)"),
     (KIND_ANONYMOUS, "Anonymous"),
 )
-OK_COLOR = "#1b7f37"
-ERROR_COLOR = "#c62828"
-NOTE_COLOR = "#6d5300"
 SESSION_ONLY_NOTE = (
     "No keyring is available on this system, so credentials are kept for this session only. "
     "They are never written to a file."
 )
-
-
-def settings_key(registry: str, name: str) -> str:
-    """Where QSettings keeps what is known about a registry (never a secret)."""
-    return f"registries/{registry}/{name}"
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        row.addWidget(widget)
-    return row
-
-
-class _WrappedLabel(QLabel):
-    """A word-wrapped label whose height comes from height-for-width alone: QLabel's own hint
-    guesses a narrow width, and layouts then reserve lines of empty space under it."""
-
-    def __init__(self, text: str = "") -> None:
-        super().__init__(text)
-        self.setTextFormat(Qt.TextFormat.PlainText)  # registry messages are not markup
-        self.setWordWrap(True)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-
-    def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
 
 
 class CredentialsDialog(QDialog):
@@ -91,31 +62,27 @@ class CredentialsDialog(QDialog):
         *,
         repository: str | None = None,
         message: str | None = None,
-        settings: QSettings | None = None,
+        preferences: Preferences | None = None,
         find_credentials: Callable[[str], CredentialLookup] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._runner = runner
-        env = dict(os.environ)  # read here, on the UI thread
-        self._find = find_credentials or (lambda registry: lookup(registry, env))
-        self._lookup_job: Job | None = None
-        self._looked_up = ""
-        self._found: tuple[Credentials, str] | None = None  # (credentials, where)
         self._repository = repository
-        self._settings = settings if settings is not None else QSettings()
+        self._preferences = preferences if preferences is not None else Preferences()
         self._persistent = store.persistent()
         self._job: Job | None = None
         self._typed_username = ""
         self.setWindowTitle("Sign in to a registry")
         self.setMinimumWidth(460)
 
-        self.message_label = _WrappedLabel(message or "")
+        self.message_label = WrappedLabel(message or "")
         self.message_label.setStyleSheet("font-weight: bold;")
         self.message_label.setVisible(bool(message))
-        self.found_label = _WrappedLabel()
-        self.use_found_button = QPushButton("Use it")
+        self.found_row = FoundSignIn(runner, find_credentials)
+        self.found_label = self.found_row.label
+        self.use_found_button = self.found_row.use_button
         self.registry_edit = QLineEdit(registry)
         self.registry_edit.setPlaceholderText("myregistry.azurecr.io")
         self.kind_combo = QComboBox()
@@ -134,7 +101,7 @@ class CredentialsDialog(QDialog):
         self.remember_check = QCheckBox(f"Remember in {backend}")
         self.remember_check.setChecked(self._persistent)
         self.remember_check.setEnabled(self._persistent)
-        self.session_note = _WrappedLabel(SESSION_ONLY_NOTE)
+        self.session_note = WrappedLabel(SESSION_ONLY_NOTE)
         self.session_note.setVisible(not self._persistent)
         self.test_button = QPushButton("Test sign-in")
         self.forget_button = QPushButton("Forget")
@@ -142,10 +109,9 @@ class CredentialsDialog(QDialog):
             self.show_button,
             self.test_button,
             self.forget_button,
-            self.use_found_button,
         ):
             button.setAutoDefault(False)  # Enter means OK
-        self.result_label = _WrappedLabel()
+        self.result_label = WrappedLabel()
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -156,7 +122,8 @@ class CredentialsDialog(QDialog):
         self.show_button.toggled.connect(self._show_secret)
         self.test_button.clicked.connect(self.test_sign_in)
         self.forget_button.clicked.connect(self.forget)
-        self.use_found_button.clicked.connect(self.use_found)
+        self.found_row.use_requested.connect(self.use_found)
+        self.found_row.changed.connect(self._found_changed)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self._prefill(registry)
@@ -168,19 +135,17 @@ class CredentialsDialog(QDialog):
             self.look_up()
 
     def _lay_out(self) -> None:
-        test_row = _row(self.test_button, self.forget_button)
+        test_row = row(self.test_button, self.forget_button)
         test_row.addStretch(1)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Registry:", self.registry_edit)
-        self.found_row = QWidget()
-        self.found_row.setLayout(_row(self.found_label, self.use_found_button))
         form.addRow("", self.found_row)
         form.setRowVisible(self.found_row, False)
         self._form = form
         form.addRow("Sign in &with:", self.kind_combo)
         form.addRow("&Username:", self.username_edit)
-        form.addRow(self.secret_label, _row(self.secret_edit, self.show_button))
+        form.addRow(self.secret_label, row(self.secret_edit, self.show_button))
         form.addRow("", self.remember_check)
         form.addRow("", self.session_note)
         form.addRow("", test_row)
@@ -196,8 +161,8 @@ class CredentialsDialog(QDialog):
         known = self._normalized(registry)
         if known is None:
             return
-        username = str(self._settings.value(settings_key(known, "username"), "") or "")
-        kind = str(self._settings.value(settings_key(known, "kind"), "") or "")
+        username = self._preferences.username(known) or ""
+        kind = self._preferences.kind(known)
         if username == ACR_REFRESH_USERNAME:
             kind = KIND_REFRESH_TOKEN
         self.username_edit.setText(username if username != ACR_REFRESH_USERNAME else "")
@@ -256,7 +221,7 @@ class CredentialsDialog(QDialog):
             try:
                 normalize_registry(self.registry_edit.text())
             except InvalidReference as exc:
-                self._show_result(str(exc), ERROR_COLOR)  # why OK is disabled
+                self._show_result(str(exc), ERROR_COLOUR)  # why OK is disabled
 
     def _update_buttons(self) -> None:
         registry_ok = self._normalized(self.registry_edit.text()) is not None
@@ -296,11 +261,11 @@ class CredentialsDialog(QDialog):
     def test_sign_in(self) -> None:
         """Sign in on the worker with a throwaway client; the answer shows under the buttons."""
         registry, credentials, repository = self.registry(), self.credentials(), self._repository
-        connection = load_registry_settings(self._settings, registry)
+        connection = self._preferences.connection_settings(registry)
 
         def sign_in() -> SignInResult:
             transport = Transport()
-            transport.set_settings(registry, connection)
+            transport.set_connection_settings(registry, connection)
             transport.set_credentials(registry, credentials)
             return RegistryClient(transport).sign_in(registry, repository)
 
@@ -320,23 +285,21 @@ class CredentialsDialog(QDialog):
 
     def _signed_in(self, result: object) -> None:
         if isinstance(result, SignInResult):
-            self._show_result(result.describe(), OK_COLOR)
+            self._show_result(result.describe(), OK_COLOUR)
 
     def _sign_in_failed(self, error: object) -> None:
         if isinstance(error, RegistryError):
             text = str(error)
         else:  # a bug, not a registry answer: its text may hold anything
             text = f"The sign-in test failed unexpectedly ({type(error).__name__})."
-        self._show_result(text, ERROR_COLOR)
+        self._show_result(text, ERROR_COLOUR)
 
     def forget(self) -> None:
         """Remove what is stored for this registry and username: keyring, session, settings."""
         registry = self.registry()
         username = Credentials.for_user(self.username_edit.text().strip(), "").username
         self._store.forget(registry, username)
-        for name in ("username", "kind"):  # the connection settings stay
-            self._settings.remove(settings_key(registry, name))
-        self._settings.sync()
+        self._preferences.forget_account(registry)  # the connection settings stay
         self.secret_edit.clear()
         self.forgotten.emit(registry, username)
         self._show_result(f"Forgot the saved sign-in of {username} for {registry}.", None)
@@ -348,66 +311,38 @@ class CredentialsDialog(QDialog):
                 self._store.save(registry, credentials)
             else:  # not remembered: no stale copy in the keyring either
                 self._store.forget(registry, credentials.username)
-                found = self._found if self._found and self._found[0] == credentials else None
+                found = self.found_row.found
+                found = found if found and found[0] == credentials else None
                 self._store.session_only(
                     registry, credentials, found_in=found[1] if found else None
                 )
-            self._settings.setValue(settings_key(registry, "username"), credentials.username)
-        self._settings.setValue(settings_key(registry, "kind"), self.kind())
-        self._settings.sync()
+        self._preferences.set_account(
+            registry, self.kind(), credentials.username if credentials is not None else None
+        )
         super().accept()
 
     def done(self, result: int) -> None:
-        for job in (self._job, self._lookup_job):
-            if job is not None:
-                job.cancel()  # its answer is dropped
-        self._job = self._lookup_job = None
+        if self._job is not None:
+            self._job.cancel()  # its answer is dropped
+        self._job = None
+        self.found_row.cancel()
         super().done(result)
 
     # -- credentials the user already has ------------------------------------------------------
     def look_up(self) -> None:
-        """Look the registry up in the Docker / Podman config on the worker (helpers may be
-        slow, hang or prompt); the answer shows above the username."""
-        registry = self._normalized(self.registry_edit.text())
-        if registry is None or registry == self._looked_up:
-            return
-        self._looked_up = registry
-        self._show_found(None)
-        find = self._find
-        job = self._runner.start("docker-config", lambda: find(registry))
-        job.returned.connect(self._looked_up_answer)
-        self._lookup_job = job
+        """Look the registry up in the Docker / Podman config (shown above the username)."""
+        self.found_row.look_up(self._normalized(self.registry_edit.text()))
 
-    def _looked_up_answer(self, answer: object) -> None:
-        if isinstance(answer, CredentialLookup) and answer.found is not None:
-            creds, source = answer.found.credentials, answer.found.source
-            who = {
-                "refresh_token": "an ACR refresh token",
-                "registry_token": "a registry token",
-            }.get(creds.kind, creds.username)
-            self._found = (creds, source)
-            text = f"Found a sign-in ({who}) in {source}."
-        else:
-            self._found = None
-            text = ""
-        problems = answer.problems if isinstance(answer, CredentialLookup) else ()
-        self._show_found("\n".join([t for t in (text, *problems) if t]) or None)
-
-    def _show_found(self, text: str | None) -> None:
-        if text is None:
-            self._found = None
-        self.found_label.setText(text or "")
-        self.found_label.setStyleSheet("" if self._found else f"color: {NOTE_COLOR};")
-        self._form.setRowVisible(self.found_row, bool(text))
-        self.use_found_button.setVisible(self._found is not None)
+    def _found_changed(self) -> None:
+        self._form.setRowVisible(self.found_row, self.found_row.has_text())
         self._fit_height()
 
     def use_found(self) -> None:
         """Fill in what was found. OK then keeps it for this session; ticking “Remember” saves
         it in the keyring. It is never copied anywhere else."""
-        if self._found is None:
+        if self.found_row.found is None:
             return
-        creds, source = self._found
+        creds, source = self.found_row.found
         refresh = creds.kind == "refresh_token"
         self.kind_combo.setCurrentIndex(
             self.kind_combo.findData(KIND_REFRESH_TOKEN if refresh else KIND_PASSWORD)

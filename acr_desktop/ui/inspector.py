@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from acr_desktop.copy_formats import pinned, pull_line, tag_and_digest
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
-from acr_desktop.text import format_size
+from acr_desktop.text import format_size, plural
 from acr_desktop.ui.config_view import ConfigView, HistoryView
 from acr_desktop.ui.json_view import JsonView
 from acr_desktop.ui.models import (
@@ -30,7 +30,8 @@ from acr_desktop.ui.models import (
     PlatformsModel,
     ReferrersModel,
 )
-from acr_desktop.ui.summary import SummaryPanel
+from acr_desktop.ui.preferences import Preferences
+from acr_desktop.ui.summary_panel import SummaryPanel
 from acr_desktop.ui.tables import RowTable
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class Inspector(QWidget):
             count = len(index.attestations)
             self.attestation_note.setVisible(count > 0)
             self.attestation_note.setText(
-                f"{count} attestation manifest{'s' if count != 1 else ''} (provenance / SBOM) "
+                f"{plural(count, 'attestation manifest')} (provenance / SBOM) "
                 "describe the platforms above; they are not platforms themselves."
             )
             self._select_platform_row(ins.platform_entry)
@@ -169,7 +170,7 @@ class Inspector(QWidget):
         )
         if image is not None:
             self.layers_total.setText(
-                f"{len(layers)} layer{'s' if len(layers) != 1 else ''} · "
+                f"{plural(len(layers), 'layer')} · "
                 f"{format_size(image.layers_size)} compressed ({image.layers_size:,} bytes) · "
                 f"config {format_size(image.config.size)}"
             )
@@ -240,7 +241,7 @@ class Inspector(QWidget):
         self.referrers.resizeColumnsToContents()
         count = len(descriptors)
         self.referrers_status.setText(
-            f"{count} referrer{'s' if count != 1 else ''} of {digest[:19]}… (found via {via}). "
+            f"{plural(count, 'referrer')} of {digest[:19]}… (found via {via}). "
             "Double-click one to open it."
             if count
             else f"Nothing refers to {digest[:19]}… (no signatures, SBOMs or attestations; "
@@ -287,20 +288,20 @@ class Inspector(QWidget):
         return how(self.inspection.top.reference, row.descriptor.digest)
 
     # -- persistence ---------------------------------------------------------------------------
-    def save_state(self, settings: QSettings) -> None:
-        settings.setValue("inspector/split", self.split.saveState())
-        settings.setValue("inspector/layers_header", self.layers.horizontalHeader().saveState())
-        settings.setValue(
-            "inspector/platforms_header", self.platforms.horizontalHeader().saveState()
+    def save_state(self, preferences: Preferences) -> None:
+        preferences.set_inspector_state("split", self.split.saveState())
+        preferences.set_inspector_state("layers_header", self.layers.horizontalHeader().saveState())
+        preferences.set_inspector_state(
+            "platforms_header", self.platforms.horizontalHeader().saveState()
         )
 
-    def restore_state(self, settings: QSettings) -> None:
-        for key, restore in (
-            ("inspector/split", self.split.restoreState),
-            ("inspector/layers_header", self.layers.horizontalHeader().restoreState),
-            ("inspector/platforms_header", self.platforms.horizontalHeader().restoreState),
+    def restore_state(self, preferences: Preferences) -> None:
+        for part, restore in (
+            ("split", self.split.restoreState),
+            ("layers_header", self.layers.horizontalHeader().restoreState),
+            ("platforms_header", self.platforms.horizontalHeader().restoreState),
         ):
-            value = settings.value(key)
-            if isinstance(value, QByteArray):
+            value = preferences.inspector_state(part)
+            if value is not None:
                 restore(value)
-                self._layers_state_restored |= key == "inspector/layers_header"
+                self._layers_state_restored |= part == "layers_header"

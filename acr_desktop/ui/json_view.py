@@ -1,100 +1,78 @@
-"""The raw manifest pane: pretty or exact JSON, highlighted, with find and descriptor marking."""
+"""The raw manifest pane: pretty or exact JSON, highlighted, with find and descriptor marking.
+
+Big documents never hold the UI thread for long: they are pretty-printed and indexed on a worker,
+put into the editor a piece per event-loop turn, coloured only where visible
+(json_highlight.py) and searched a slice per turn.
+"""
 
 from __future__ import annotations
 
 import bisect
-import json
 import re
+from array import array
 
+import shiboken6
 from PySide6 import QtGui, QtWidgets
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QToolButton, QWidget
-
-# One JSON token: a string (a key if a colon follows), number, literal or punctuation. Strings are
-# whole tokens, so braces inside them never count as structure.
-_TOKEN = re.compile(
-    r'(?P<string>"[^"\\]*(?:\\.[^"\\]*)*")(?P<key>\s*:)?|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
-    r"|(?P<literal>true|false|null)|(?P<punct>[{}\[\],:])"
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import (
+    QLabel,
+    QPlainTextDocumentLayout,
+    QPlainTextEdit,
+    QToolButton,
+    QWidget,
 )
-_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_LIGHT = {"key": "#0451a5", "string": "#a31515", "digest": "#795e26", "number": "#098658"}
-_LIGHT |= {"literal": "#af00db", "punct": "#6a737d", "span": "#dbe9ff"}
-_DARK = {"key": "#9cdcfe", "string": "#ce9178", "digest": "#dcdcaa", "number": "#b5cea8"}
-_DARK |= {"literal": "#c586c0", "punct": "#a0a0a0", "span": "#1f3450"}
+
+from acr_desktop.ui.json_highlight import LazyHighlighter
+from acr_desktop.ui.json_text import (
+    PreparedDocument,
+    anchor,
+    descriptor_spans,
+    piece_end,
+    prepare,
+    utf16,
+)
+from acr_desktop.ui.worker import JobRunner
+
 _MATCH, _CURRENT, _NO_MATCH = QColor("#fde68a"), QColor("#f59e0b"), "#ffd6d6"
 _MAX_MARKED = 2000  # matches given a background at once; the count is always exact
-
-
-def _utf16(text: str) -> str:
-    """Astral characters as surrogate pairs, so string indexes are Qt (UTF-16) positions."""
-    if text.isascii():
-        return text
-
-    def pair(m: re.Match[str]) -> str:
-        c = ord(m.group()) - 0x10000
-        return chr(0xD800 + (c >> 10)) + chr(0xDC00 + (c & 0x3FF))
-
-    return _ASTRAL.sub(pair, text)
-
-
-def _unquote(token: str | None) -> object:
-    try:
-        return None if token is None else json.loads(token)
-    except ValueError:
-        return None
-
-
-def _descriptor_span(text: str, digest: str) -> tuple[int, int] | None:
-    """The `{ ... }` span of the first object whose "digest" member equals `digest`."""
-    opened: list[int] = []  # positions of the open `{` and `[`
-    is_value, depth = False, -1  # depth: len(opened) inside the wanted object, once found
-    for m in _TOKEN.finditer(text):
-        if is_value and depth < 0 and _unquote(m["string"]) == digest:
-            depth = len(opened)
-        in_object = bool(opened) and text[opened[-1]] == "{"
-        is_value = bool(m["key"]) and in_object and _unquote(m["string"]) == "digest"
-        if m.group() in ("{", "["):
-            opened.append(m.start())
-        elif m.group() in ("}", "]") and opened:
-            start = opened.pop()
-            if len(opened) + 1 == depth:
-                return start, m.end()
-    return None
-
-
-class _Highlighter(QtGui.QSyntaxHighlighter):
-    enabled, colours, formats = True, _LIGHT, dict[str, QTextCharFormat]()
-
-    def set_dark(self, dark: bool) -> None:
-        self.colours, self.formats = (_DARK if dark else _LIGHT), {}
-        for name, colour in self.colours.items():
-            self.formats[name] = fmt = QTextCharFormat()
-            fmt.setForeground(QColor(colour))
-        self.rehighlight()
-
-    def highlightBlock(self, text: str) -> None:
-        for m in _TOKEN.finditer(_utf16(text)) if self.enabled else ():
-            kind = m.lastgroup or "punct"
-            if m["key"]:
-                self.setFormat(m.end() - 1, 1, self.formats["punct"])
-            elif m["string"] and _DIGEST.fullmatch(m["string"], 1, len(m["string"]) - 1):
-                kind = "digest"
-            self.setFormat(m.start(), len(m["string"] or m.group()), self.formats[kind])
+_SYNC_BYTES = 256 * 1024  # bigger documents are pretty-printed and indexed on a worker
+_LOAD_PIECE = 64 * 1024  # characters put into the editor per event-loop turn (~10 ms)
+_FIND_SLICE = 1 << 18  # characters searched per event-loop turn (~15 ms)
+_MARK_MARGIN = 8192  # matches this far outside the viewport are marked too
 
 
 class JsonView(QWidget):
-    """Pretty-printed or exact manifest bytes, with Ctrl+F find and `highlight_digest`."""
+    """Pretty-printed or exact manifest bytes, with Ctrl+F find and `highlight_digest`.
+
+    Signals:
+        loaded(): the whole text is in the editor; at once, inside `set_document`, for documents
+            up to 256 KiB, and some event-loop turns later for bigger ones.
+    """
+
+    loaded = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._raw: bytes | None = None
-        self._pretty: str | None = None  # None when the bytes are not JSON
-        self._text, self._dark, self._current = "", False, -1
+        self._document: PreparedDocument | None = None
+        self._text, self._shown = "", ""  # the text, and as the editor holds it (UTF-16, LF)
+        self._dark, self._current, self._exact = False, -1, False
         self._digest: str | None = None
         self._span: tuple[int, int] | None = None
-        self._matches: list[tuple[int, int]] = []
+        self._spans: dict[bool, dict[str, tuple[int, int]]] = {}  # by exact, for _document
+        self._indexing: dict[bool, PreparedDocument] = {}  # what the worker indexes, by exact
+        # Match starts (all matches are as long as the term): an array, not a list of tuples,
+        # so 200,000 matches of "a" give the garbage collector nothing to walk.
+        self._matches, self._term_length = array("q"), 0
+        self._loaded_to, self._in_editor = 0, False  # how much of _text is in the editor; all?
+        self._anchor: int | None = None  # where the top line goes once the text is all in
+        self._scan: tuple[re.Pattern[str], int, int, bool] | None = None
+        self._runner = JobRunner(self, max_threads=1)
+        self._load_timer = QTimer(self, singleShot=True, interval=0)
+        self._load_timer.timeout.connect(self._load_piece)
+        self._find_timer = QTimer(self, singleShot=True, interval=0)
+        self._find_timer.timeout.connect(self._scan_slice)
 
         self.exact_toggle = QtWidgets.QCheckBox("Exact bytes")
         self.exact_toggle.setToolTip("Show the bytes exactly as they were received")
@@ -108,8 +86,10 @@ class JsonView(QWidget):
         self.editor.setWordWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         selectable = flags.TextSelectableByMouse | flags.TextSelectableByKeyboard
         self.editor.setTextInteractionFlags(selectable)
-        self._highlighter = _Highlighter(self.editor.document())
-        self._highlighter.set_dark(False)
+        self._highlighter = LazyHighlighter(self.editor)
+        self._remark_timer = QTimer(self, singleShot=True, interval=0)
+        self._remark_timer.timeout.connect(self._apply_selections)
+        self.editor.verticalScrollBar().valueChanged.connect(self._remark_timer.start)
 
         self.find_edit = QtWidgets.QLineEdit(placeholderText="Find", clearButtonEnabled=True)
         self.find_edit.textChanged.connect(lambda _text: self._search(0))
@@ -147,54 +127,131 @@ class JsonView(QWidget):
         self._update_palette()
         self.clear()
 
-    def set_document(self, raw: bytes) -> None:
-        """Show `raw`: pretty-printed when it is JSON, else as text with a note."""
+    def set_document(self, raw: bytes, prepared: PreparedDocument | None = None) -> None:
+        """Show `raw`: pretty-printed when it is JSON, else as text with a note.
+
+        `prepared` is `json_text.prepare(raw)` when the caller already ran it on a worker;
+        otherwise a document over 256 KiB is prepared on this view's own worker."""
         self._raw, self._digest = raw, None
-        try:
-            self._pretty = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-        except (ValueError, RecursionError):
-            self._pretty = None
-        self.exact_toggle.setEnabled(self._pretty is not None)
-        self.note_label.setText("" if self._pretty is not None else "Not JSON — shown as text")
         self.size_label.setText("1 byte" if len(raw) == 1 else f"{len(raw):,} bytes")
+        if prepared is None and len(raw) > _SYNC_BYTES:
+            self._use(None)
+            self.note_label.setText("Preparing…")
+            job = self._runner.start("prepare", lambda: prepare(raw))
+            job.returned.connect(self._use)
+            return
+        self._use(prepared if prepared is not None else prepare(raw))
+
+    def _use(self, document: PreparedDocument | None) -> None:
+        self._document, self._spans, self._indexing = document, {}, {}
+        json_ok = document is not None and document.pretty is not None
+        self.exact_toggle.setEnabled(json_ok)
+        self.note_label.setText("" if json_ok or document is None else "Not JSON — shown as text")
         self._show_current(keep_view=False)
 
     def clear(self) -> None:
-        self._raw = self._pretty = self._digest = None
-        self.exact_toggle.setEnabled(False)
-        self.note_label.clear()
+        self._runner.cancel()
+        self._raw = self._digest = None
+        self._use(None)
         self.size_label.clear()
-        self._show_current(keep_view=False)
 
     def text(self) -> str:
         """The plain text currently shown (pretty or exact)."""
         return self._text
 
+    @property
+    def loading(self) -> bool:
+        """Whether a document is still being prepared or put into the editor."""
+        return self._raw is not None and (self._document is None or not self._in_editor)
+
     def _show_current(self, _checked: bool = False, keep_view: bool = True) -> None:
-        exact = self.exact_toggle.isChecked() or self._pretty is None
-        decoded = "" if self._raw is None else self._raw.decode("utf-8", errors="replace")
-        old_starts = [m.start() for m in _TOKEN.finditer(_utf16(self.editor.toPlainText()))]
-        top = self.editor.cursorForPosition(QPoint(0, 0)).position()
-        self._text = decoded if exact else (self._pretty or "")
-        self._highlighter.enabled = self._pretty is not None
-        self.editor.setPlainText(self._text)
+        document = self._document
+        self._exact = self.exact_toggle.isChecked() or document is None or not document.pretty
+        top = self.editor.cursorForPosition(QPoint(0, 0)).position() if keep_view else 0
+        old = self._shown
+        self._text, self._shown = ("", "") if document is None else document.text(self._exact)
+        # The same JSON token stays at the top (pretty and exact differ only in blanks).
+        self._anchor = anchor(old, top, self._shown) if top > 0 and self._shown else None
+        self._highlighter.enabled = document is not None and document.pretty is not None
+        # A new document: clearing one of 100,000 lines costs more than building its successor.
+        retired, fresh = self.editor.document(), QTextDocument(self.editor)
+        fresh.setDocumentLayout(QPlainTextDocumentLayout(fresh))
+        fresh.setUndoRedoEnabled(False)
+        fresh.setDefaultFont(self.editor.font())
+        self.editor.setExtraSelections([])  # they point into the old document: never past it
+        self.editor.setDocument(fresh)
+        if shiboken6.isValid(retired):  # the editor deletes its first document itself
+            retired.deleteLater()
+        self._loaded_to, self._in_editor = 0, False
+        self._load_timer.stop()
+        self._load_piece()
+
+    def _load_piece(self) -> None:
+        """Put the next piece of the text into the editor; the rest on later event-loop turns."""
+        start = self._loaded_to
+        if start and start == len(self._text):  # the last piece went in on the turn before
+            self._text_loaded()
+            return
+        self._loaded_to = piece_end(self._text, start, _LOAD_PIECE)
+        cursor = QTextCursor(self.editor.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(self._text[start : self._loaded_to])
+        if start == 0:
+            self._highlighter.reset()
+        if start or self._loaded_to < len(self._text):  # a big text: finish on a later turn
+            self._load_timer.start()
+        else:
+            self._text_loaded()
+
+    def _text_loaded(self) -> None:
+        if self._document is None and self._raw is not None:  # shown while it is prepared
+            return
+        self._in_editor = True
         self._span = self._locate(self._digest) if self._digest else None
-        new_starts = [m.start() for m in _TOKEN.finditer(_utf16(self.editor.toPlainText()))]
-        if keep_view and top > 0 and new_starts:  # the same JSON token stays at the top
-            anchor = new_starts[min(bisect.bisect_left(old_starts, top), len(new_starts) - 1)]
-            self._scroll_to(anchor, anchor, from_end=True)
+        if self._anchor is not None:
+            self._scroll_to(self._anchor, self._anchor, from_end=True)
         self._search(self.editor.cursorForPosition(QPoint(0, 0)).position(), select=False)
+        if len(self._shown) > _SYNC_BYTES:
+            self._index()  # on the worker now, so a later highlight_digest is a lookup
+        self.loaded.emit()
 
     def highlight_digest(self, digest: str) -> bool:
-        """Mark and reveal the object whose "digest" is `digest`; whether it was found."""
+        """Mark and reveal the object whose "digest" is `digest`; whether it was found.
+
+        While a big document is still being prepared or indexed the answer is not known yet:
+        False, and the mark appears once it is."""
         self._digest, self._span = digest, self._locate(digest)
-        if self._span:
+        if self._span and not self.loading:
             self._scroll_to(self._span[1], self._span[0])
         self._apply_selections()
         return self._span is not None
 
     def _locate(self, digest: str) -> tuple[int, int] | None:
-        return _descriptor_span(_utf16(self.editor.toPlainText()), digest)  # document positions
+        spans = self._index()
+        return None if spans is None else spans.get(digest)  # document positions
+
+    def _index(self) -> dict[str, tuple[int, int]] | None:
+        """The descriptor spans of the text shown; None while a worker computes them."""
+        document, exact, shown = self._document, self._exact, self._shown
+        if document is None or exact in self._spans:
+            return self._spans.get(exact, {})
+        if len(shown) <= _SYNC_BYTES:
+            self._spans[exact] = descriptor_spans(shown)
+            return self._spans[exact]
+        if self._indexing.get(exact) is not document:  # a newer start supersedes an older one
+            self._indexing[exact] = document
+            job = self._runner.start(f"index-{exact}", lambda: descriptor_spans(shown))
+            job.returned.connect(lambda spans: self._indexed(document, exact, spans))
+        return None
+
+    def _indexed(
+        self, document: PreparedDocument, exact: bool, spans: dict[str, tuple[int, int]]
+    ) -> None:
+        if document is not self._document:
+            return
+        self._spans[exact] = spans
+        if exact == self._exact and self._digest and self._span is None:
+            self.highlight_digest(self._digest)
 
     def _scroll_to(self, end: int, start: int, from_end: bool = False) -> None:
         """Reveal `end`, then `start` (the top line if it moves up); the caret ends at `start`."""
@@ -206,9 +263,28 @@ class JsonView(QWidget):
             self.editor.setTextCursor(cursor)
 
     def _apply_selections(self) -> None:
+        count, term = len(self._matches), self.find_edit.text() and not self.find_bar.isHidden()
+        searching = self._scan is not None
+        self.find_count.setText(
+            "Searching…"
+            if searching
+            else f"{self._current + 1} of {count}"
+            if count
+            else "No matches"
+        )
+        self.find_count.setVisible(bool(term))
+        if self.loading or searching:  # positions past the text put in so far: wait for it
+            return
         marks = [(self._span, QColor(self._highlighter.colours["span"]))] if self._span else []
-        for i, match in enumerate(self._matches[:_MAX_MARKED]):
-            marks.append((match, _CURRENT if i == self._current else _MATCH))
+        # Only the matches on or near the screen: thousands of selections slow every paint.
+        top = self.editor.cursorForPosition(QPoint(0, 0)).position() - _MARK_MARGIN
+        corner = QPoint(self.editor.viewport().width(), self.editor.viewport().height())
+        bottom = self.editor.cursorForPosition(corner).position() + _MARK_MARGIN
+        first = bisect.bisect_left(self._matches, top)
+        last = min(bisect.bisect_left(self._matches, bottom), first + _MAX_MARKED)
+        for i in sorted({*range(first, last), self._current} - {-1}):
+            span = (self._matches[i], self._matches[i] + self._term_length)
+            marks.append((span, _CURRENT if i == self._current else _MATCH))
         selections = []
         for i, ((start, end), colour) in enumerate(marks):
             cursor = QTextCursor(self.editor.document())
@@ -224,9 +300,6 @@ class JsonView(QWidget):
             selection.cursor, selection.format = cursor, fmt
             selections.append(selection)
         self.editor.setExtraSelections(selections)
-        count, term = len(self._matches), self.find_edit.text() and not self.find_bar.isHidden()
-        self.find_count.setText(f"{self._current + 1} of {count}" if count else "No matches")
-        self.find_count.setVisible(bool(term))
 
     def open_find(self) -> None:
         self.find_bar.show()
@@ -246,22 +319,48 @@ class JsonView(QWidget):
         self._step(-1)
 
     def _step(self, step: int) -> None:
-        if self._matches:
+        if self._matches and self._scan is None:
             self._current = (self._current + step) % len(self._matches)
-            self._search(self._matches[self._current][0])
+            self._search(self._matches[self._current])
 
     def _search(self, from_position: int, select: bool = True) -> None:
-        """Find the term again; the current match is the first at or after `from_position`."""
+        """Find the term again; the current match is the first at or after `from_position`.
+
+        The text is searched a slice per event-loop turn, the first slice right away."""
         term = "" if self.find_bar.isHidden() else self.find_edit.text()
-        pattern = re.compile(re.escape(_utf16(term)), re.IGNORECASE)
-        text = _utf16(self.editor.toPlainText())
-        self._matches = [m.span() for m in pattern.finditer(text)] if term else []
-        starts = [start for start, _ in self._matches]
-        self._current = bisect.bisect_left(starts, from_position) % len(starts) if starts else -1
+        pattern = re.compile(re.escape(utf16(term)), re.IGNORECASE)
+        self._matches, self._term_length = array("q"), len(utf16(term))
+        self._find_timer.stop()
+        self._scan = (pattern, 0, from_position, select) if term else None
+        self._scan_slice()
+
+    def _scan_slice(self) -> None:
+        if self._scan is not None:
+            pattern, start, from_position, select = self._scan
+            end = min(start + _FIND_SLICE, len(self._shown))
+            # A match may run past the slice's end; the next slice starts no match before it.
+            found = pattern.finditer(self._shown, start, end + len(pattern.pattern))
+            self._matches.extend(m.start() for m in found if m.start() < end)
+            if end < len(self._shown):
+                self._scan = (pattern, end, from_position, select)
+                self._find_timer.start()
+                self._apply_selections()
+                return
+            self._scan = None
+        else:
+            from_position, select = 0, False
+        term = bool(self.find_edit.text()) and not self.find_bar.isHidden()
+        found_any = bool(self._matches)
+        self._current = (
+            bisect.bisect_left(self._matches, from_position) % len(self._matches)
+            if found_any
+            else -1
+        )
         missing = f"QLineEdit {{ background: {_NO_MATCH}; color: black; }}"
-        self.find_edit.setStyleSheet(missing if term and not starts else "")
-        if select and starts:
-            start, end = self._matches[self._current]
+        self.find_edit.setStyleSheet(missing if term and not found_any else "")
+        if select and found_any and not self.loading:
+            start = self._matches[self._current]
+            end = start + self._term_length
             self._scroll_to(end, start)
             cursor = self.editor.textCursor()
             cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)

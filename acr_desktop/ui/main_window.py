@@ -1,14 +1,16 @@
-"""The main window: a reference bar, inline messages, and the inspector. Network work goes to
-the worker; credentials are read on this thread and handed to jobs as values."""
+"""The main window: a reference bar, inline messages, the navigator and the inspector.
+
+The window builds the widgets and wires the parts it owns: inspecting (`InspectController`),
+getting around (`Browsing`) and signing in (`SignIn`), each given the client provider, the job
+runner and the preferences. Network work goes to the worker; credentials are read on this thread
+and handed to jobs as values."""
 
 from __future__ import annotations
 
-import threading
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
@@ -18,49 +20,34 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from acr_desktop.history import History
 from acr_desktop.registry import errors
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference, parse_reference
-from acr_desktop.ui.browsing import BrowsingMixin
+from acr_desktop.ui import actions
+from acr_desktop.ui.browsing import Browsing
+from acr_desktop.ui.empty_state import empty_state
+from acr_desktop.ui.inspecting import InspectController, warm_up_imports
 from acr_desktop.ui.inspector import Inspector
 from acr_desktop.ui.message_bar import MessageBar
-from acr_desktop.ui.messages import Message, NextStep, describe
+from acr_desktop.ui.messages import NextStep, describe, rate_limited
 from acr_desktop.ui.navigator import Navigator
-from acr_desktop.ui.signin import SignInMixin
-from acr_desktop.ui.worker import Job, JobRunner
+from acr_desktop.ui.preferences import MAX_RECENT, Preferences
+from acr_desktop.ui.sign_in import SignIn
+from acr_desktop.ui.worker import JobRunner
 
 if TYPE_CHECKING:
     from acr_desktop.credentials import CredentialStore
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import RegistryClient
-
-MAX_RECENT = 30
-EXAMPLES = (
-    "mcr.microsoft.com/dotnet/runtime:8.0",
-    "mcr.microsoft.com/azure-cli:latest",
-    "docker.io/library/alpine:latest",
-    "ghcr.io/oras-project/oras:v1.2.0",
-)
-EMPTY_TEXT = (
-    "<h2>Look inside a container image</h2>"
-    "<p>Paste a reference such as <code>myreg.azurecr.io/team/app:1.4</code> "
-    "(or a whole <code>docker pull …</code> line) above and press Enter.</p>"
-    "<p>Public examples that need no sign-in:</p><p>{links}</p>"
-)
+    from acr_desktop.ui.about_dialog import AboutDialog
+    from acr_desktop.ui.credentials_dialog import CredentialsDialog
 
 
-def warm_up_imports() -> None:
-    """Import the network stack off the UI thread, so the first inspect does not pay for it."""
-    import acr_desktop.inspection  # noqa: F401
-
-
-class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """Signals:
     inspected(object): an Inspection was shown.
     failed(object): an error was shown (the exception).
@@ -68,36 +55,53 @@ class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
 
     inspected = Signal(object)
     failed = Signal(object)
-    _rate_limited = Signal(float, int)
 
     def __init__(
         self,
-        settings: QSettings | None = None,
+        preferences: Preferences | None = None,
         store: CredentialStore | None = None,
         client: RegistryClient | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("ACR Desktop")
-        self.settings = settings or QSettings()
+        self.preferences = preferences or Preferences()
         self._store = store
         self._client = client
-        self._client_lock = threading.Lock()
         self.runner = JobRunner(self)
-        self.runner.busy_changed.connect(self._busy_changed)
-        self.current: Reference | None = None
-        self.inspection: Inspection | None = None
-        self._asked_sign_in: set[str] = set()
-        self.history = History()
-        self._started_at = 0.0
-        self._rate_limited.connect(self._show_rate_limit)
+        self.inspector = Inspector()
+        self.message_bar = MessageBar()
+        self.rate_label = QLabel()
+        self.sign_in = SignIn(
+            self,
+            self.preferences,
+            self.runner,
+            self.message_bar,
+            client=lambda: self.client,
+            store=lambda: self.store,
+            registry=self._registry_on_show,
+            signed_in=self._signed_in,
+        )
+        self.inspecting = InspectController(
+            self.runner, lambda: self.client, self.sign_in.apply, self
+        )
+        self.browsing = Browsing(
+            self.preferences,
+            self.runner,
+            self.inspector,
+            self.rate_label,
+            client=lambda: self.client,
+            current=lambda: self.inspecting.current,
+            open_reference=self._open_reference,
+            open_text=self._open_text,
+        )
+        self.navigator = Navigator(self.runner, lambda: self.client, self.sign_in.apply)
         self._build()
+        self._wire()
         self._restore()
         # After the first paint (the imports would compete with it for the GIL), and long
         # before anyone can paste a reference and press Enter.
-        QTimer.singleShot(
-            250,
-            lambda: threading.Thread(target=warm_up_imports, name="warm-up", daemon=True).start(),
-        )
+        runner = self.runner  # the context: no warm-up once the window is gone
+        QTimer.singleShot(250, runner, lambda: runner.start("warm-up", warm_up_imports))
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -107,7 +111,6 @@ class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
             "Paste an image reference, e.g. myreg.azurecr.io/team/app:1.4"
         )
         self.reference_bar.setClearButtonEnabled(True)
-        self.reference_bar.returnPressed.connect(self.inspect_text)
         self.recent_model = QStringListModel(self)
         completer = QCompleter(self.recent_model, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -116,15 +119,11 @@ class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
         self.go_button = QPushButton("Inspect")
         self.go_button.setObjectName("goButton")
         self.go_button.setDefault(True)
-        self.go_button.clicked.connect(self._go_or_cancel)
         self.sign_in_button = QPushButton("Sign in…")
-        self.sign_in_button.clicked.connect(lambda: self.open_sign_in(None))
-        self.back_button = self._tool_button("◀", "Back (Alt+Left)", self.go_back)
-        self.forward_button = self._tool_button("▶", "Forward (Alt+Right)", self.go_forward)
-        self.bookmark_button = self._tool_button(
-            "☆", "Bookmark this reference", self.toggle_bookmark
-        )
-        self.bookmark_button.setCheckable(True)
+        self.back_button = self.browsing.back_button
+        self.forward_button = self.browsing.forward_button
+        self.bookmark_button = self.browsing.bookmark_button
+        self.bookmarks_menu = self.browsing.bookmarks_menu
         bar = QHBoxLayout()
         bar.addWidget(self.back_button)
         bar.addWidget(self.forward_button)
@@ -133,24 +132,8 @@ class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
         bar.addWidget(self.go_button)
         bar.addWidget(self.sign_in_button)
 
-        self.message_bar = MessageBar()
-        self.message_bar.step_requested.connect(self._next_step)
-
-        self.empty = QLabel(
-            EMPTY_TEXT.format(links="<br>".join(f"<a href='{e}'>{e}</a>" for e in EXAMPLES))
-        )
-        self.empty.setObjectName("emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.linkActivated.connect(self._example_clicked)
-        self.inspector = Inspector()
-        self.inspector.platform_chosen.connect(self.choose_platform)
-        self.inspector.copied.connect(lambda t: self.statusBar().showMessage(f"Copied {t}", 4000))
-        self.inspector.referrers_wanted.connect(self._load_referrers)
-        self.inspector.open_digest.connect(self._open_digest)
-        self.navigator = Navigator(self.runner, lambda: self.client, self._apply_credentials)
+        self.empty = empty_state()
         self.navigator.setObjectName("navigator")
-        self.navigator.reference_chosen.connect(self.inspect)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.inspector)
@@ -172,62 +155,53 @@ class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
         self.setCentralWidget(central)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
-        self.rate_label = QLabel()
         self.statusBar().addPermanentWidget(self.rate_label)
-        self._build_menus()
+        menus = actions.install(self, self, self.navigator, self.bookmarks_menu)
+        self.help_menu = menus.help
 
-        for keys, slot in (
-            ("Ctrl+L", self._focus_bar),
-            ("F5", self.refresh),
-            ("Esc", self.cancel),
-            ("Alt+Left", self.go_back),
-            ("Alt+Right", self.go_forward),
-        ):
-            action = QAction(self)
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
-
-    def _tool_button(self, text: str, tip: str, slot: Any) -> QToolButton:
-        button = QToolButton()
-        button.setText(text)
-        button.setToolTip(tip)
-        button.setAutoRaise(True)
-        button.clicked.connect(slot)
-        return button
+    def _wire(self) -> None:
+        self.reference_bar.returnPressed.connect(self.inspect_text)
+        self.go_button.clicked.connect(self._go_or_cancel)
+        self.sign_in_button.clicked.connect(lambda: self.open_sign_in(None))
+        self.message_bar.step_requested.connect(self._next_step)
+        self.empty.linkActivated.connect(self._open_text)
+        self.inspector.platform_chosen.connect(self.choose_platform)
+        self.inspector.copied.connect(lambda t: self.statusBar().showMessage(f"Copied {t}", 4000))
+        self.inspector.referrers_wanted.connect(self.browsing.load_referrers)
+        self.inspector.open_digest.connect(self.browsing.open_digest)
+        self.navigator.reference_chosen.connect(self.inspect)
+        self.inspecting.started.connect(self.status.setText)
+        self.inspecting.inspected.connect(self._inspected)
+        self.inspecting.failed.connect(self._show_error)
+        self.inspecting.waiting.connect(self._show_rate_limit)
+        self.inspecting.settled.connect(self._update_go_button)
+        self.runner.busy_changed.connect(self._update_go_button)
 
     def _restore(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
+        geometry = self.preferences.geometry()
+        if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)
-        self.inspector.restore_state(self.settings)
-        recent = self.settings.value("recent", [])
-        self.recent_model.setStringList(
-            [str(r) for r in recent] if isinstance(recent, list) else []
-        )
-        split = self.settings.value("window/split")
-        if isinstance(split, QByteArray):
+        self.inspector.restore_state(self.preferences)
+        self.recent_model.setStringList(self.preferences.recent())
+        split = self.preferences.window_split()
+        if split is not None:
             self.split.restoreState(split)
         self.navigator.set_registries(self.known_registries())
-        self._update_navigation()
+        self.browsing.update_navigation()
 
-    # -- the client and credentials (UI thread) ------------------------------------------------
+    # -- the parts' providers (UI thread) ------------------------------------------------------
     @property
     def client(self) -> RegistryClient:
-        with self._client_lock:
-            if self._client is None:
-                from acr_desktop.registry.client import RegistryClient
-                from acr_desktop.registry.dockerconfig import lookup
+        if self._client is None:
+            from acr_desktop.registry.client import RegistryClient
+            from acr_desktop.registry.docker_credentials import lookup
 
-                self._client = RegistryClient()
-                # What `docker login` / `az acr login` left behind, asked only on a 401.
-                self._client.transport.credential_fallback = lookup
-            if self._client.transport.on_rate_limited is None:
-                self._client.transport.on_rate_limited = self._rate_limited.emit
-            return self._client
+            self._client = RegistryClient()
+            # What `docker login` / `az acr login` left behind, asked only on a 401.
+            self._client.transport.credential_fallback = lookup
+        return self._client
 
     @property
     def store(self) -> CredentialStore:
@@ -237,7 +211,31 @@ class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
             self._store = CredentialStore()
         return self._store
 
-    # -- inspecting ----------------------------------------------------------------------------
+    @property
+    def current(self) -> Reference | None:
+        return self.inspecting.current
+
+    @property
+    def inspection(self) -> Inspection | None:
+        return self.inspecting.inspection
+
+    @property
+    def sign_in_dialog(self) -> CredentialsDialog | None:
+        return self.sign_in.sign_in_dialog
+
+    def _registry_on_show(self) -> tuple[str, str | None]:
+        current = self.current
+        return (current.registry, current.repository) if current else ("", None)
+
+    def known_registries(self) -> list[str]:
+        names = self.preferences.known_registries()
+        for text in self.recent_model.stringList():
+            registry = text.split("/", 1)[0]
+            if registry not in names and ("." in registry or ":" in registry):
+                names.append(registry)
+        return names
+
+    # -- commands ------------------------------------------------------------------------------
     def inspect_text(self, text: str | None = None) -> None:
         text = self.reference_bar.text() if text is None else text
         try:
@@ -249,64 +247,74 @@ class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
         self.inspect(ref)
 
     def inspect(self, ref: Reference, *, record: bool = True) -> None:
-        self.current = ref
         if record:
-            self.history.visit(ref)
-        self._update_navigation()
+            self.browsing.history.visit(ref)
         self._remember(str(ref))
         self.message_bar.hide()
-        self._apply_credentials(ref.registry)
-        client = self.client
-
-        def work() -> Inspection:
-            from acr_desktop.inspection import inspect
-
-            return inspect(client, ref)
-
-        self._start(work, f"Inspecting {ref}…")
+        self.inspecting.inspect(ref)
+        self.browsing.update_navigation()
 
     def choose_platform(self, entry: Descriptor) -> None:
-        ins = self.inspection
-        if ins is None:
-            return
-        client = self.client
-
-        def work() -> Inspection:
-            from acr_desktop.inspection import inspect_entry
-
-            return inspect_entry(client, ins.reference, ins.top, entry)
-
-        self._start(work, f"Fetching {entry.platform or entry.digest}…")
+        self.inspecting.choose_platform(entry)
 
     def refresh(self) -> None:
         if self.current is not None:
             self.inspect(self.current)
 
     def cancel(self) -> None:
-        if self.runner.is_busy("inspect"):
-            self.runner.cancel("inspect")
+        if self.inspecting.cancel():
             self.status.setText("Cancelled.")
 
-    def _start(self, work: Any, status: str) -> Job:
-        self._started_at = time.perf_counter()
-        job = self.runner.start("inspect", work)
-        job.returned.connect(self._inspected)
-        job.errored.connect(self._show_error)
-        self.status.setText(status)
-        return job
+    def go_back(self) -> None:
+        self.browsing.go_back()
+
+    def go_forward(self) -> None:
+        self.browsing.go_forward()
+
+    def bookmarks(self) -> list[str]:
+        return self.browsing.bookmarks()
+
+    def toggle_bookmark(self) -> None:
+        self.browsing.toggle_bookmark()
+
+    def focus_bar(self) -> None:
+        self.reference_bar.setFocus()
+        self.reference_bar.selectAll()
+
+    def open_sign_in(self, message: str | None) -> CredentialsDialog:
+        return self.sign_in.open_sign_in(message)
+
+    def open_connection_settings(self) -> None:
+        self.sign_in.open_connection_settings(self.navigator.registry)
+
+    def show_about(self) -> AboutDialog:
+        """Help ▸ About (keyring is imported now, not at start-up)."""
+        from acr_desktop.ui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self, store=self.store)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    # -- reactions -----------------------------------------------------------------------------
+    def _open_reference(self, ref: Reference, record: bool) -> None:
+        self.reference_bar.setText(str(ref))
+        self.inspect(ref, record=record)
+
+    def _signed_in(self, registry: str) -> None:
+        if self.current is not None and self.current.registry == registry:
+            self.inspect(self.current)
 
     def _inspected(self, ins: Inspection) -> None:
-        self.inspection = ins
-        self._asked_sign_in.discard(ins.reference.registry)
+        self.sign_in.answered(ins.reference.registry)
         self.stack.setCurrentWidget(self.inspector)
         self.inspector.show_inspection(ins)
-        elapsed = (time.perf_counter() - self._started_at) * 1000
-        self.status.setText(f"{ins.top.reference.pinned()}  ·  {elapsed:.0f} ms")
+        self.status.setText(f"{ins.top.reference.pinned()}  ·  {self.inspecting.elapsed_ms:.0f} ms")
         self.setWindowTitle(f"{ins.reference} — ACR Desktop")
         if not self.navigator.registry_box.currentText():
             self.navigator.registry_box.setEditText(ins.reference.registry)  # ready to browse
-        self._show_rate_limit_status(ins.reference.registry)
-        self._load_aliases(ins)
+        self.browsing.show_rate_limit(ins.reference.registry)
+        self.browsing.load_aliases(ins)
         self.inspected.emit(ins)
 
     def _show_error(self, exc: BaseException) -> None:
@@ -314,62 +322,50 @@ class MainWindow(BrowsingMixin, SignInMixin, QMainWindow):
         self.message_bar.show_message(message)
         self.status.setText("")
         self.failed.emit(exc)
-        auth = isinstance(exc, errors.AuthenticationRequired) or (
-            isinstance(exc, errors.AccessDenied)
-            and self.current is not None
-            and self.client.transport.credentials(self.current.registry) is None
-        )
-        if auth and self.current is not None and self.current.registry not in self._asked_sign_in:
-            # A registry that wants a sign-in gets the dialog by itself, once per attempt.
-            self._asked_sign_in.add(self.current.registry)
-            QTimer.singleShot(0, lambda: self.open_sign_in(message.text))
+        self.sign_in.offer_after(exc, message.text)
 
     def _show_rate_limit(self, seconds: float, attempt: int) -> None:
-        self.message_bar.show_message(
-            Message(
-                f"The registry is limiting requests. Retrying in {seconds:.0f} s "
-                f"(attempt {attempt})…",
-                NextStep.NONE,
-                "warning",
-            )
-        )
+        self.message_bar.show_message(rate_limited(seconds, attempt))
 
-    # -- small things --------------------------------------------------------------------------
     def _next_step(self, step: NextStep) -> None:
         if step is NextStep.SIGN_IN:
             self.open_sign_in(self.message_bar.text())
         elif step is NextStep.RETRY:
             self.refresh()
         elif step is NextStep.EDIT:
-            self._focus_bar()
+            self.focus_bar()
         elif step is NextStep.SETTINGS:
-            self.open_registry_settings()
+            self.open_connection_settings()
 
     def _go_or_cancel(self) -> None:
-        if self.runner.is_busy("inspect"):
+        if self.inspecting.busy:
             self.cancel()
         else:
             self.inspect_text()
 
-    def _busy_changed(self, busy: bool) -> None:
-        self.go_button.setText("Cancel" if busy else "Inspect")
+    def _update_go_button(self) -> None:
+        self.go_button.setText("Cancel" if self.inspecting.busy else "Inspect")
 
-    def _focus_bar(self) -> None:
-        self.reference_bar.setFocus()
-        self.reference_bar.selectAll()
-
-    def _example_clicked(self, text: str) -> None:
+    def _open_text(self, text: str) -> None:
         self.reference_bar.setText(text)
         self.inspect_text(text)
 
     def _remember(self, text: str) -> None:
         recent = [text] + [r for r in self.recent_model.stringList() if r != text]
         self.recent_model.setStringList(recent[:MAX_RECENT])
-        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self.preferences.set_recent(recent)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.BackButton:
+            self.go_back()
+        elif event.button() == Qt.MouseButton.ForwardButton:
+            self.go_forward()
+        else:
+            super().mousePressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/split", self.split.saveState())
-        self.inspector.save_state(self.settings)
+        self.preferences.set_geometry(self.saveGeometry())
+        self.preferences.set_window_split(self.split.saveState())
+        self.inspector.save_state(self.preferences)
         self.runner.shutdown(wait_ms=1500)
         super().closeEvent(event)

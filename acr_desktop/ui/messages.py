@@ -23,6 +23,15 @@ class Message:
     level: str = "error"  # "error" or "warning"
 
 
+def rate_limited(seconds: float, attempt: int) -> Message:
+    """The registry answered 429: the worker waits `seconds` before retry number `attempt`."""
+    return Message(
+        f"The registry is limiting requests. Retrying in {seconds:.0f} s (attempt {attempt})…",
+        NextStep.NONE,
+        "warning",
+    )
+
+
 def describe(exc: BaseException) -> Message:
     if isinstance(exc, errors.InvalidReference):
         return Message(str(exc), NextStep.EDIT)

@@ -20,9 +20,9 @@ from PySide6.QtCore import (
 )
 
 from acr_desktop.registry import mediatypes as mt
-from acr_desktop.registry.config import HistoryStep
+from acr_desktop.registry.image_config import HistoryStep
 from acr_desktop.registry.manifest import Descriptor
-from acr_desktop.text import format_size, short_digest
+from acr_desktop.text import format_size, plural, short_digest
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -44,12 +44,6 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
-
-    def rows(self) -> list[Row]:
-        return list(self._rows)
-
-    def row_object(self, row: int) -> Row:
-        return self._rows[row]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -146,9 +140,7 @@ class PlatformsModel(RowsModel[PlatformRow]):
             (p.os_version or "") if p else "",
             short_digest(d.digest),
             format_size(d.size),
-            f"{len(row.attestations)} attestation" + ("s" if len(row.attestations) != 1 else "")
-            if row.attestations
-            else "",
+            plural(len(row.attestations), "attestation") if row.attestations else "",
         )
         if role == Qt.ItemDataRole.DisplayRole:
             return values[column]

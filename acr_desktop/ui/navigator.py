@@ -27,7 +27,8 @@ from acr_desktop.registry import errors
 from acr_desktop.registry.acr import TagInfo, is_acr_host
 from acr_desktop.registry.reference import Reference, normalize_registry
 from acr_desktop.ui.messages import describe
-from acr_desktop.ui.tags_model import OBJECT_ROLE, TagsModel, name_order
+from acr_desktop.ui.models import OBJECT_ROLE
+from acr_desktop.ui.tags_model import TagsModel, name_order
 from acr_desktop.ui.worker import JobRunner
 
 if TYPE_CHECKING:

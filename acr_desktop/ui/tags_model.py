@@ -14,10 +14,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 from acr_desktop.registry.acr import TagInfo
 from acr_desktop.text import short_digest
+from acr_desktop.ui.models import OBJECT_ROLE
 from acr_desktop.versions import matcher, natural_key
 
 Index = QModelIndex | QPersistentModelIndex
-OBJECT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def name_order(tags: list[TagInfo], chunk: int = 4096) -> list[int]:
@@ -112,12 +112,6 @@ class TagsModel(QAbstractTableModel):
 
     def total(self) -> int:
         return len(self._tags)
-
-    def all_tags(self) -> list[TagInfo]:
-        return list(self._tags)
-
-    def tag_at(self, row: int) -> TagInfo:
-        return self._tags[self._visible[row]]
 
     def names(self) -> list[str]:
         return [self._tags[i].name for i in self._visible]

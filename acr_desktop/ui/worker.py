@@ -22,8 +22,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from acr_desktop.registry.cancel import cancellation
 from acr_desktop.registry.errors import Cancelled
+from acr_desktop.registry.operation import WaitObserver, operation
 
 
 class _Box:
@@ -52,6 +52,7 @@ class Job(QObject):
         self.superseded = False
         self.running = True
         self.thread_done = False
+        self.on_wait: WaitObserver | None = None  # called on the worker thread
         self._done.connect(self._deliver)  # queued: the Job lives on the UI thread
         self._progress.connect(self._deliver_progress)
 
@@ -65,7 +66,7 @@ class Job(QObject):
     def _run(self) -> None:
         result: Any = None
         error: BaseException | None = None
-        with cancellation(self.cancel_event):
+        with operation(self.cancel_event, on_wait=self.on_wait):
             try:
                 result = self.fn()
             except BaseException as exc:  # every failure goes back to the UI
@@ -124,7 +125,14 @@ class JobRunner(QObject):
         self._current: dict[str, Job] = {}
         self._finished: list[Job] = []
 
-    def start(self, channel: str, fn: Callable[..., Any], *, with_progress: bool = False) -> Job:
+    def start(
+        self,
+        channel: str,
+        fn: Callable[..., Any],
+        *,
+        with_progress: bool = False,
+        on_wait: WaitObserver | None = None,
+    ) -> Job:
         """Run `fn()` (or `fn(job.report)` with progress) instead of this channel's current job."""
         self._reap()
         previous = self._current.get(channel)
@@ -132,6 +140,7 @@ class JobRunner(QObject):
             previous.superseded = True
             previous.cancel()
         job = Job(fn, self)
+        job.on_wait = on_wait
         if with_progress:
             job.fn = lambda: fn(job.report)
         self._current[channel] = job

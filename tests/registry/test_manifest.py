@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from acr_desktop.registry import mediatypes as mt
-from acr_desktop.registry.config import parse_config
 from acr_desktop.registry.errors import InvalidResponse
+from acr_desktop.registry.image_config import parse_config
 from acr_desktop.registry.manifest import (
     ImageIndex,
     ImageManifest,

@@ -14,7 +14,7 @@ from acr_desktop.cli import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, inspect_main
 from acr_desktop.registry.client import RegistryClient
 from acr_desktop.registry.errors import TLSFailure
 from acr_desktop.registry.reference import parse_reference
-from acr_desktop.registry.transport import RegistrySettings, Transport
+from acr_desktop.registry.transport import ConnectionSettings, Transport
 from tests.registry.conftest import ClientPair, DockerEnv
 from tests.rig import FakeServer, Registry
 from tests.rig.tls import TestCA, TLSRegistry
@@ -29,9 +29,9 @@ def fetch(transport: Transport, registry: Registry, ref: str = "test/app:oci") -
     return fetched.digest
 
 
-def with_settings(registry: str, settings: RegistrySettings) -> Transport:
+def with_settings(registry: str, settings: ConnectionSettings) -> Transport:
     transport = Transport(timeout=(2.0, 10.0))
-    transport.set_settings(registry, settings)
+    transport.set_connection_settings(registry, settings)
     return transport
 
 
@@ -50,7 +50,9 @@ def test_refused_by_default_with_what_would_fix_it(tls_registry: TLSRegistry) ->
 
 
 def test_accepted_with_the_ca_bundle(tls_registry: TLSRegistry, test_ca: TestCA) -> None:
-    transport = with_settings(tls_registry.host, RegistrySettings(ca_bundle=str(test_ca.cert_path)))
+    transport = with_settings(
+        tls_registry.host, ConnectionSettings(ca_bundle=str(test_ca.cert_path))
+    )
     assert fetch(transport, tls_registry) == tls_registry.content["test/app:oci"].digest
 
 
@@ -59,7 +61,7 @@ def test_a_ca_file_fixed_in_place_is_read_again(
 ) -> None:
     bundle = tmp_path / "corp.pem"
     bundle.write_bytes(client_ca.cert_path.read_bytes())  # the wrong CA at first
-    transport = with_settings(tls_registry.host, RegistrySettings(ca_bundle=str(bundle)))
+    transport = with_settings(tls_registry.host, ConnectionSettings(ca_bundle=str(bundle)))
     with pytest.raises(TLSFailure, match="not trusted"):
         fetch(transport, tls_registry)
     bundle.write_bytes(test_ca.cert_path.read_bytes())
@@ -75,18 +77,18 @@ def test_os_trust_store_is_used_and_a_bundle_adds_to_it(
 ) -> None:
     # OpenSSL's system store, as the OS configures it: SSL_CERT_FILE (requests alone ignores it).
     monkeypatch.setenv("SSL_CERT_FILE", str(test_ca.cert_path))
-    system_only = with_settings(tls_registry.host, RegistrySettings(plain_http=False))
+    system_only = with_settings(tls_registry.host, ConnectionSettings(plain_http=False))
     assert fetch(system_only, tls_registry)
-    unrelated_bundle = RegistrySettings(plain_http=False, ca_bundle=str(client_ca.cert_path))
+    unrelated_bundle = ConnectionSettings(plain_http=False, ca_bundle=str(client_ca.cert_path))
     assert fetch(with_settings(tls_registry.host, unrelated_bundle), tls_registry)
 
 
 def test_skip_verification_is_for_that_registry_only(tls_registry: TLSRegistry) -> None:
-    transport = with_settings(tls_registry.host, RegistrySettings(verify_tls=False))
+    transport = with_settings(tls_registry.host, ConnectionSettings(verify_tls=False))
     assert fetch(transport, tls_registry)  # and no InsecureRequestWarning (warnings are errors)
     # The same server under another name is another registry: still checked.
     other = tls_registry.host.replace("127.0.0.1", "localhost")
-    transport.set_settings(other, RegistrySettings(plain_http=False))
+    transport.set_connection_settings(other, ConnectionSettings(plain_http=False))
     with pytest.raises(TLSFailure, match="its certificate is not trusted"):
         RegistryClient(transport).sign_in(other)
 
@@ -94,7 +96,7 @@ def test_skip_verification_is_for_that_registry_only(tls_registry: TLSRegistry) 
 def test_client_certificate_required_and_presented(
     mtls_registry: TLSRegistry, test_ca: TestCA, client_pair: ClientPair
 ) -> None:
-    trusted = RegistrySettings(ca_bundle=str(test_ca.cert_path))
+    trusted = ConnectionSettings(ca_bundle=str(test_ca.cert_path))
     with pytest.raises(TLSFailure) as caught:
         RegistryClient(with_settings(mtls_registry.host, trusted)).sign_in(mtls_registry.host)
     assert str(caught.value) == (
@@ -102,7 +104,7 @@ def test_client_certificate_required_and_presented(
         "certificate it trusts. To fix it, set a client certificate and key that it accepts "
         "in the registry's settings."
     )
-    presented = RegistrySettings(
+    presented = ConnectionSettings(
         ca_bundle=str(test_ca.cert_path),
         client_cert=str(client_pair.cert),
         client_key=str(client_pair.key),
@@ -119,10 +121,11 @@ def test_unusable_files_name_the_file(
     missing = tmp_path / "missing.pem"
     with pytest.raises(TLSFailure) as caught:
         fetch(
-            with_settings(tls_registry.host, RegistrySettings(ca_bundle=str(missing))), tls_registry
+            with_settings(tls_registry.host, ConnectionSettings(ca_bundle=str(missing))),
+            tls_registry,
         )
     assert f"the CA bundle {missing} cannot be used (no such file)" in str(caught.value)
-    mismatched = RegistrySettings(
+    mismatched = ConnectionSettings(
         ca_bundle=str(test_ca.cert_path),
         client_cert=str(client_pair.cert),
         client_key=str(tls_registry.key_path),  # another certificate's key
@@ -132,7 +135,7 @@ def test_unusable_files_name_the_file(
 
 
 def test_https_to_a_plain_http_registry_says_allow_plain_http(anon_registry: Registry) -> None:
-    transport = with_settings(anon_registry.host, RegistrySettings(plain_http=False))
+    transport = with_settings(anon_registry.host, ConnectionSettings(plain_http=False))
     with pytest.raises(TLSFailure) as caught:
         fetch(transport, anon_registry)
     assert "it does not speak HTTPS on this port" in str(caught.value)
@@ -146,7 +149,7 @@ def proxy_answers(proxy: FakeServer) -> None:
 
 def test_proxy_from_the_settings(fake_server: FakeServer) -> None:
     proxy_answers(fake_server)
-    settings = RegistrySettings(plain_http=True, proxy=fake_server.url)
+    settings = ConnectionSettings(plain_http=True, proxy=fake_server.url)
     result = RegistryClient(with_settings("registry.invalid:5000", settings)).sign_in(
         "registry.invalid:5000"
     )
@@ -162,7 +165,7 @@ def test_proxy_from_the_environment(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", fake_server.url)
     monkeypatch.setenv("http_proxy", fake_server.url)
-    transport = with_settings("registry.invalid:5000", RegistrySettings(plain_http=True))
+    transport = with_settings("registry.invalid:5000", ConnectionSettings(plain_http=True))
     RegistryClient(transport).sign_in("registry.invalid:5000")
     assert fake_server.requests[0].path == "http://registry.invalid:5000/v2/"
 

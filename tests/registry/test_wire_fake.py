@@ -24,6 +24,7 @@ from acr_desktop.registry.errors import (
     TooLarge,
 )
 from acr_desktop.registry.manifest import Descriptor
+from acr_desktop.registry.operation import operation
 from acr_desktop.registry.reference import parse_reference
 from acr_desktop.registry.transport import Transport
 from tests.rig import FakeRequest, FakeServer
@@ -111,8 +112,8 @@ def test_429_waits_retry_after_and_retries(fake_server: FakeServer) -> None:
     waits: list[float] = []
     client = client_for(waits)
     told: list[tuple[float, int]] = []
-    client.transport.on_rate_limited = lambda s, n: told.append((s, n))
-    fetched = client.get_manifest(parse_reference(f"{fake_server.host}/r:t"))
+    with operation(on_wait=lambda s, n: told.append((s, n))):
+        fetched = client.get_manifest(parse_reference(f"{fake_server.host}/r:t"))
     assert fetched.digest == MANIFEST_DIGEST
     assert waits == [2.0, 2.0]
     assert told == [(2.0, 1), (2.0, 2)]

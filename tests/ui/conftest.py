@@ -15,6 +15,7 @@ from acr_desktop.credentials import CredentialStore
 from acr_desktop.registry.client import RegistryClient
 from acr_desktop.registry.transport import Transport
 from acr_desktop.ui.main_window import MainWindow
+from acr_desktop.ui.preferences import Preferences
 from tests.registry.conftest import DockerEnv, docker_env, test_ca, tls_registry
 
 __all__ = ["DockerEnv", "docker_env", "test_ca", "tls_registry"]  # fixtures shared with registry/
@@ -42,7 +43,7 @@ def settings(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def window(qtbot: QtBot, settings: QSettings) -> Iterator[MainWindow]:
     store = CredentialStore(backend=keyring.backends.fail.Keyring())
-    win = MainWindow(settings=settings, store=store, client=CountingClient())
+    win = MainWindow(preferences=Preferences(settings), store=store, client=CountingClient())
     qtbot.addWidget(win)
     win.resize(1200, 760)
     win.show()

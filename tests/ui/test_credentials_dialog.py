@@ -14,19 +14,17 @@ from pytestqt.qtbot import QtBot
 
 from acr_desktop.credentials import CredentialStore, service_name
 from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
-from acr_desktop.registry.dockerconfig import CredentialLookup, FoundCredentials
-from acr_desktop.registry.transport import RegistrySettings
+from acr_desktop.registry.connection import ConnectionSettings
+from acr_desktop.registry.docker_credentials import CredentialLookup, FoundCredentials
+from acr_desktop.ui.colours import ERROR_COLOUR, OK_COLOUR
 from acr_desktop.ui.credentials_dialog import (
-    ERROR_COLOR,
     KIND_ANONYMOUS,
     KIND_PASSWORD,
     KIND_REFRESH_TOKEN,
-    OK_COLOR,
     SESSION_ONLY_NOTE,
     CredentialsDialog,
-    settings_key,
 )
-from acr_desktop.ui.registry_settings import save_registry_settings
+from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.worker import JobRunner
 from tests.registry.conftest import DockerEnv
 from tests.rig import FakeRequest, FakeServer, Registry
@@ -39,8 +37,8 @@ SECRET = "dialog-Pa55w0rd-SECRET"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+def preferences(tmp_path: Path) -> Preferences:
+    return Preferences(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
 
 
 @pytest.fixture
@@ -57,7 +55,7 @@ def memory() -> MemoryKeyring:
 
 def make_dialog(
     qtbot: QtBot,
-    settings: QSettings,
+    preferences: Preferences,
     runner: JobRunner,
     store: CredentialStore,
     registry: str = REGISTRY,
@@ -66,7 +64,7 @@ def make_dialog(
     message: str | None = None,
 ) -> CredentialsDialog:
     dialog = CredentialsDialog(
-        registry, store, runner, repository=repository, message=message, settings=settings
+        registry, store, runner, repository=repository, message=message, preferences=preferences
     )
     qtbot.addWidget(dialog)
     dialog.show()
@@ -90,12 +88,12 @@ def assert_renders(dialog: CredentialsDialog, path: Path) -> None:
 
 
 def test_prefilled_from_settings(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
 ) -> None:
-    settings.setValue(settings_key(REGISTRY, "username"), "alice")
+    preferences.set_username(REGISTRY, "alice")
     dialog = make_dialog(
         qtbot,
-        settings,
+        preferences,
         runner,
         CredentialStore(memory),
         message=f"{REGISTRY} requires you to sign in.",
@@ -120,17 +118,19 @@ def test_prefilled_from_settings(
 
 
 def test_saved_secret_is_prefilled(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
 ) -> None:
-    settings.setValue(settings_key(REGISTRY, "username"), "alice")
+    preferences.set_username(REGISTRY, "alice")
     memory.set_password(service_name(REGISTRY), "alice", SECRET)
-    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory))
+    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory))
     assert dialog.secret_edit.text() == SECRET
     assert dialog.credentials() == Credentials("alice", SECRET)
 
 
-def test_kinds(qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring) -> None:
-    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory))
+def test_kinds(
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
+) -> None:
+    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory))
     type_in(qtbot, dialog.username_edit, "alice")
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_REFRESH_TOKEN))
     assert dialog.username_edit.text() == ACR_REFRESH_USERNAME
@@ -153,19 +153,19 @@ def test_kinds(qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: Mem
 
 
 def test_refresh_token_username_in_settings_selects_the_kind(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
 ) -> None:
-    settings.setValue(settings_key(REGISTRY, "username"), ACR_REFRESH_USERNAME)
-    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory))
+    preferences.set_username(REGISTRY, ACR_REFRESH_USERNAME)
+    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory))
     assert dialog.kind() == KIND_REFRESH_TOKEN
     assert dialog.username_edit.text() == ACR_REFRESH_USERNAME
 
 
 def test_no_keyring_is_session_only(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, tmp_path: Path
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, tmp_path: Path
 ) -> None:
     store = CredentialStore(fail.Keyring())
-    dialog = make_dialog(qtbot, settings, runner, store, message="Sign in to continue.")
+    dialog = make_dialog(qtbot, preferences, runner, store, message="Sign in to continue.")
     assert not dialog.remember_check.isEnabled()
     assert not dialog.remember()
     assert dialog.session_note.isVisible()
@@ -184,13 +184,18 @@ def test_no_keyring_is_session_only(
 
 def test_sign_in_grants_pull(
     qtbot: QtBot,
-    settings: QSettings,
+    preferences: Preferences,
     runner: JobRunner,
     memory: MemoryKeyring,
     token_registry: Registry,
 ) -> None:
     dialog = make_dialog(
-        qtbot, settings, runner, CredentialStore(memory), token_registry.host, repository="test/app"
+        qtbot,
+        preferences,
+        runner,
+        CredentialStore(memory),
+        token_registry.host,
+        repository="test/app",
     )
     type_in(qtbot, dialog.username_edit, PULLER_USER)
     type_in(qtbot, dialog.secret_edit, PULLER_PASSWORD)
@@ -199,7 +204,7 @@ def test_sign_in_grants_pull(
     assert dialog.test_button.text() == "Testing…"
     qtbot.waitUntil(lambda: dialog.result_label.text() == "Granted: pull on test/app.")
     assert_not_truncated(dialog)
-    assert OK_COLOR in dialog.result_label.styleSheet()
+    assert OK_COLOUR in dialog.result_label.styleSheet()
     assert dialog.test_button.isEnabled()
     assert dialog.test_button.text() == "Test sign-in"
     assert memory.entries == {}  # testing saves nothing
@@ -207,18 +212,23 @@ def test_sign_in_grants_pull(
 
 def test_wrong_password_shows_the_error_and_keeps_the_input(
     qtbot: QtBot,
-    settings: QSettings,
+    preferences: Preferences,
     runner: JobRunner,
     memory: MemoryKeyring,
     token_registry: Registry,
 ) -> None:
     dialog = make_dialog(
-        qtbot, settings, runner, CredentialStore(memory), token_registry.host, repository="test/app"
+        qtbot,
+        preferences,
+        runner,
+        CredentialStore(memory),
+        token_registry.host,
+        repository="test/app",
     )
     type_in(qtbot, dialog.username_edit, PULLER_USER)
     type_in(qtbot, dialog.secret_edit, "wrong-SECRET")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: ERROR_COLOR in dialog.result_label.styleSheet())
+    qtbot.waitUntil(lambda: ERROR_COLOUR in dialog.result_label.styleSheet())
     assert PULLER_USER in dialog.result_label.text()
     assert "wrong-SECRET" not in dialog.result_label.text()
     assert dialog.username_edit.text() == PULLER_USER
@@ -236,7 +246,7 @@ def assert_not_truncated(dialog: CredentialsDialog) -> None:
 
 def test_sign_in_runs_on_the_worker_and_edits_drop_it(
     qtbot: QtBot,
-    settings: QSettings,
+    preferences: Preferences,
     runner: JobRunner,
     memory: MemoryKeyring,
     fake_server: FakeServer,
@@ -248,7 +258,7 @@ def test_sign_in_runs_on_the_worker_and_edits_drop_it(
         return 200, {"Content-Type": "application/json"}, b"{}"
 
     fake_server.route("GET", r"/v2/", slow_ping)
-    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory), fake_server.host)
+    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory), fake_server.host)
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_ANONYMOUS))
     try:
         qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
@@ -271,9 +281,9 @@ def test_sign_in_runs_on_the_worker_and_edits_drop_it(
 
 
 def test_invalid_registry_says_why_ok_is_disabled(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
 ) -> None:
-    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory), "bad host")
+    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory), "bad host")
     assert not ok_button(dialog).isEnabled()
     assert "not a valid registry host name" in dialog.result_label.text()
     type_in(qtbot, dialog.registry_edit, REGISTRY)
@@ -281,10 +291,10 @@ def test_invalid_registry_says_why_ok_is_disabled(
 
 
 def test_accept_saves_to_keyring_and_settings_without_the_secret(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
 ) -> None:
     store = CredentialStore(memory)
-    dialog = make_dialog(qtbot, settings, runner, store, " MyRegistry.azurecr.io/ ")
+    dialog = make_dialog(qtbot, preferences, runner, store, " MyRegistry.azurecr.io/ ")
     type_in(qtbot, dialog.username_edit, "alice")
     type_in(qtbot, dialog.secret_edit, SECRET)
     assert dialog.remember()
@@ -296,18 +306,18 @@ def test_accept_saves_to_keyring_and_settings_without_the_secret(
 
     ini = (tmp_path / "s.ini").read_bytes()
     assert SECRET.encode() not in ini
-    reread = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    assert reread.value(settings_key(REGISTRY, "username")) == "alice"
-    assert reread.value(settings_key(REGISTRY, "kind")) == KIND_PASSWORD
+    reread = Preferences(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    assert reread.username(REGISTRY) == "alice"
+    assert reread.kind(REGISTRY) == KIND_PASSWORD
     assert SECRET not in repr(dialog.credentials())
 
 
 def test_not_remembered_stays_out_of_the_keyring(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
 ) -> None:
     memory.set_password(service_name(REGISTRY), "alice", "old-SECRET")
     store = CredentialStore(memory)
-    dialog = make_dialog(qtbot, settings, runner, store)
+    dialog = make_dialog(qtbot, preferences, runner, store)
     type_in(qtbot, dialog.username_edit, "alice")
     type_in(qtbot, dialog.secret_edit, SECRET)
     dialog.remember_check.setChecked(False)
@@ -317,12 +327,12 @@ def test_not_remembered_stays_out_of_the_keyring(
 
 
 def test_forget(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
 ) -> None:
     store = CredentialStore(memory)
     store.save(REGISTRY, Credentials.for_user("alice", SECRET))
-    settings.setValue(settings_key(REGISTRY, "username"), "alice")
-    dialog = make_dialog(qtbot, settings, runner, store)
+    preferences.set_username(REGISTRY, "alice")
+    dialog = make_dialog(qtbot, preferences, runner, store)
     assert dialog.secret_edit.text() == SECRET
     with qtbot.waitSignal(dialog.forgotten) as forgotten:
         qtbot.mouseClick(dialog.forget_button, Qt.MouseButton.LeftButton)
@@ -331,8 +341,8 @@ def test_forget(
     assert store.load(REGISTRY, "alice") is None
     assert dialog.secret_edit.text() == ""
     assert "Forgot" in dialog.result_label.text()
-    reread = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    assert reread.value(settings_key(REGISTRY, "username")) is None
+    reread = Preferences(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    assert reread.username(REGISTRY) is None
 
 
 # -- credentials the user already has (Docker / Podman config) ----------------------------------
@@ -352,12 +362,14 @@ def finder(found: FoundCredentials | None, *problems: str) -> Callable[[str], Cr
 
 def offered(
     qtbot: QtBot,
-    settings: QSettings,
+    preferences: Preferences,
     runner: JobRunner,
     store: CredentialStore,
     find: Callable[[str], CredentialLookup],
 ) -> CredentialsDialog:
-    dialog = CredentialsDialog(REGISTRY, store, runner, settings=settings, find_credentials=find)
+    dialog = CredentialsDialog(
+        REGISTRY, store, runner, preferences=preferences, find_credentials=find
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(dialog.found_row.isVisible)
@@ -365,11 +377,11 @@ def offered(
 
 
 def test_offers_a_docker_sign_in_for_this_session(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
 ) -> None:
     store = CredentialStore(memory)
     find = finder(FoundCredentials(Credentials("alice", SECRET), FOUND_IN))
-    dialog = offered(qtbot, settings, runner, store, find)
+    dialog = offered(qtbot, preferences, runner, store, find)
     assert find.asked == [REGISTRY]  # type: ignore[attr-defined]
     assert dialog.found_label.text() == f"Found a sign-in (alice) in {FOUND_IN}."
     assert dialog.use_found_button.isVisible()
@@ -391,11 +403,15 @@ def test_offers_a_docker_sign_in_for_this_session(
 
 
 def test_a_found_refresh_token_can_be_saved_to_the_keyring(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
 ) -> None:
     token = Credentials.for_user("<token>", SECRET)
     dialog = offered(
-        qtbot, settings, runner, CredentialStore(memory), finder(FoundCredentials(token, FOUND_IN))
+        qtbot,
+        preferences,
+        runner,
+        CredentialStore(memory),
+        finder(FoundCredentials(token, FOUND_IN)),
     )
     assert "Found a sign-in (an ACR refresh token)" in dialog.found_label.text()
     dialog.use_found()
@@ -408,7 +424,7 @@ def test_a_found_refresh_token_can_be_saved_to_the_keyring(
 
 def test_helper_problems_are_shown_without_an_offer(
     qtbot: QtBot,
-    settings: QSettings,
+    preferences: Preferences,
     runner: JobRunner,
     memory: MemoryKeyring,
     tmp_path: Path,
@@ -417,7 +433,7 @@ def test_helper_problems_are_shown_without_an_offer(
     (tmp_path / "docker-env").mkdir()
     docker = DockerEnv(tmp_path / "docker-env", monkeypatch)
     docker.write_config({"credsStore": "nowhere"})
-    dialog = CredentialsDialog(REGISTRY, CredentialStore(memory), runner, settings=settings)
+    dialog = CredentialsDialog(REGISTRY, CredentialStore(memory), runner, preferences=preferences)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(dialog.found_row.isVisible)
@@ -429,50 +445,50 @@ def test_helper_problems_are_shown_without_an_offer(
 
 
 def test_nothing_found_shows_nothing_and_saved_secrets_skip_the_lookup(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
 ) -> None:
     find = finder(None)
     dialog = CredentialsDialog(
-        REGISTRY, CredentialStore(memory), runner, settings=settings, find_credentials=find
+        REGISTRY, CredentialStore(memory), runner, preferences=preferences, find_credentials=find
     )
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: not runner.busy)
     assert find.asked == [REGISTRY]  # type: ignore[attr-defined]
     assert not dialog.found_row.isVisible()
 
-    settings.setValue(settings_key(REGISTRY, "username"), "alice")
+    preferences.set_username(REGISTRY, "alice")
     memory.set_password(service_name(REGISTRY), "alice", SECRET)
     saved = finder(None)
     CredentialsDialog(
-        REGISTRY, CredentialStore(memory), runner, settings=settings, find_credentials=saved
+        REGISTRY, CredentialStore(memory), runner, preferences=preferences, find_credentials=saved
     ).deleteLater()
     assert saved.asked == []  # type: ignore[attr-defined]
 
 
 def test_forget_keeps_the_connection_settings(
-    qtbot: QtBot, settings: QSettings, runner: JobRunner, memory: MemoryKeyring
+    qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
 ) -> None:
-    settings.setValue(settings_key(REGISTRY, "username"), "alice")
-    settings.setValue(settings_key(REGISTRY, "ca_bundle"), "/etc/ssl/corp.pem")
-    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory))
+    preferences.set_username(REGISTRY, "alice")
+    preferences.set_connection_settings(REGISTRY, ConnectionSettings(ca_bundle="/etc/ssl/corp.pem"))
+    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory))
     dialog.forget()
-    assert settings.value(settings_key(REGISTRY, "username")) is None
-    assert settings.value(settings_key(REGISTRY, "ca_bundle")) == "/etc/ssl/corp.pem"
+    assert preferences.username(REGISTRY) is None
+    assert preferences.connection_settings(REGISTRY).ca_bundle == "/etc/ssl/corp.pem"
 
 
 def test_test_sign_in_uses_the_connection_settings(
     qtbot: QtBot,
-    settings: QSettings,
+    preferences: Preferences,
     runner: JobRunner,
     memory: MemoryKeyring,
     fake_server: FakeServer,
 ) -> None:
     fake_server.reply_json("GET", r"/v2/", 200, {})
-    save_registry_settings(settings, fake_server.host, RegistrySettings(plain_http=False))
-    dialog = make_dialog(qtbot, settings, runner, CredentialStore(memory), fake_server.host)
+    preferences.set_connection_settings(fake_server.host, ConnectionSettings(plain_http=False))
+    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory), fake_server.host)
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_ANONYMOUS))
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: ERROR_COLOR in dialog.result_label.styleSheet())
+    qtbot.waitUntil(lambda: ERROR_COLOUR in dialog.result_label.styleSheet())
     assert "it does not speak HTTPS on this port" in dialog.result_label.text()
     assert "“Allow plain HTTP”" in dialog.result_label.text()
     assert fake_server.requests == []  # HTTPS never reached the plain-HTTP server as a request

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QPalette, QTextCursor
 from pytestqt.qtbot import QtBot
 
+from acr_desktop.ui.json_text import TOKEN, anchor, prepare, utf16
 from acr_desktop.ui.json_view import JsonView
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -264,3 +265,143 @@ def test_clear(view: JsonView) -> None:
     view.set_document(b"{}")
     assert view.text() == "{}"
     assert view.size_label.text() == "2 bytes"
+
+
+# -- big documents: nothing long on the UI thread ------------------------------------------------
+def big_index(target: int = 4 << 20) -> tuple[bytes, list[dict[str, Any]]]:
+    """An OCI index of about `target` bytes, 3-space indented as ACR sends it."""
+    entries: list[dict[str, Any]] = [
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "size": 1000 + i,
+            "digest": f"sha256:{i:064x}",
+            "platform": {"architecture": ("amd64", "arm64")[i % 2], "os": "linux"},
+            "annotations": {"org.opencontainers.image.description": f"Café 🐳 build {i}"},
+        }
+        for i in range(target // 400)
+    ]
+    entries[-1]["annotations"]["last"] = "needle-at-the-end"
+    doc = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json"}
+    raw = json.dumps({**doc, "manifests": entries}, indent=3, ensure_ascii=False).encode()
+    return raw, entries
+
+
+@pytest.fixture(scope="module")
+def big() -> tuple[bytes, list[dict[str, Any]]]:
+    return big_index()
+
+
+@pytest.fixture
+def shown(view: JsonView, qtbot: QtBot) -> JsonView:
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def load_big(view: JsonView, qtbot: QtBot, raw: bytes) -> int:
+    """set_document(raw) and wait for it; how often a 5 ms timer ticked meanwhile."""
+    ticks: list[int] = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.set_document(raw)
+        loading_at_return = view.loading
+    timer.stop()
+    assert loading_at_return  # set_document returned before the work was done
+    assert not view.loading
+    return len(ticks)
+
+
+def test_a_4_mib_manifest_loads_while_the_event_loop_keeps_running(
+    shown: JsonView, qtbot: QtBot, big: tuple[bytes, list[dict[str, Any]]]
+) -> None:
+    raw, _ = big
+    assert len(raw) > 4 << 20
+    ticks = load_big(shown, qtbot, raw)
+    assert ticks >= 3  # the UI thread ran its timers while the document was prepared and loaded
+    assert shown.text() == shown.editor.toPlainText() == pretty(raw)
+    assert shown.size_label.text() == f"{len(raw):,} bytes"
+    assert shown.note_label.text() == ""
+
+
+def test_a_big_document_is_coloured_where_it_is_seen(
+    shown: JsonView, qtbot: QtBot, big: tuple[bytes, list[dict[str, Any]]]
+) -> None:
+    load_big(shown, qtbot, big[0])
+    document = shown.editor.document()
+    assert document.firstBlock().next().layout().formats()  # '  "schemaVersion": 2,'
+    middle = document.findBlockByNumber(document.blockCount() // 2)
+    assert middle.layout().formats() == []  # never on screen: never coloured
+    shown.editor.verticalScrollBar().setValue(shown.editor.verticalScrollBar().maximum())
+    last = document.lastBlock().previous()  # ']' then '}'
+    qtbot.waitUntil(lambda: bool(last.layout().formats()))
+
+
+def test_find_in_a_big_document_reaches_the_last_match(
+    shown: JsonView, qtbot: QtBot, big: tuple[bytes, list[dict[str, Any]]]
+) -> None:
+    raw, entries = big
+    load_big(shown, qtbot, raw)
+    shown.open_find()
+    shown.find_edit.setText("NEEDLE-AT-THE")
+    qtbot.waitUntil(lambda: shown.find_count.text() == "1 of 1")
+    position = utf16(shown.text()).index("needle-at-the-end")
+    cursor = shown.editor.textCursor()
+    assert (cursor.selectedText(), cursor.selectionStart()) == ("needle-at-the", position)
+    assert visible(shown, position)
+    shown.find_edit.setText("sha256:")
+    qtbot.waitUntil(lambda: shown.find_count.text() == f"1 of {len(entries)}")
+
+
+def test_highlight_digest_finds_a_descriptor_at_the_end_of_a_big_document(
+    shown: JsonView, qtbot: QtBot, big: tuple[bytes, list[dict[str, Any]]]
+) -> None:
+    raw, entries = big
+    load_big(shown, qtbot, raw)
+    shown.highlight_digest(entries[-1]["digest"])  # False until the worker has indexed it
+    qtbot.waitUntil(lambda: bool(shown.editor.extraSelections()), timeout=60_000)
+    assert marked(shown) == entries[-1]
+    assert visible(shown, utf16(shown.text()).index(entries[-1]["digest"]))
+    assert shown.highlight_digest(entries[-2]["digest"])  # indexed now: found at once
+    assert marked(shown) == entries[-2]
+    assert not shown.highlight_digest("sha256:" + "f" * 64)
+
+
+def test_exact_bytes_on_a_big_document_keeps_the_place(
+    shown: JsonView, qtbot: QtBot, big: tuple[bytes, list[dict[str, Any]]]
+) -> None:
+    raw, entries = big
+    load_big(shown, qtbot, raw)
+    digest = entries[len(entries) // 2]["digest"]
+    qtbot.waitUntil(lambda: shown.highlight_digest(digest), timeout=60_000)
+    assert visible(shown, utf16(shown.text()).index(digest))
+    with qtbot.waitSignal(shown.loaded, timeout=60_000):
+        shown.exact_toggle.click()
+    assert shown.text() == raw.decode()
+    assert visible(shown, utf16(shown.text()).index(digest))
+    qtbot.waitUntil(lambda: bool(shown.editor.extraSelections()), timeout=60_000)
+    assert marked(shown) == entries[len(entries) // 2]
+
+
+def test_a_document_prepared_on_a_worker_is_not_prepared_again(
+    view: JsonView, qtbot: QtBot
+) -> None:
+    raw, _ = big_index(300 * 1024)
+    view.set_document(raw, prepared=prepare(raw))
+    assert view.text() == pretty(raw)  # at once; the editor gets it piece by piece from here
+    assert view.note_label.text() == ""
+    assert view.loading
+    qtbot.waitUntil(lambda: not view.loading)
+    assert view.editor.toPlainText() == pretty(raw)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_anchor_names_the_same_token_in_pretty_and_exact_text(name: str) -> None:
+    raw = load(name)
+    exact, nice = raw.decode(), pretty(raw)
+    for old, new in ((exact, nice), (nice, exact)):
+        old_tokens = [m.start() for m in TOKEN.finditer(old)]
+        new_tokens = [m.start() for m in TOKEN.finditer(new)]
+        for i in range(0, len(old_tokens), 7):
+            assert anchor(old, old_tokens[i], new) == new_tokens[i]

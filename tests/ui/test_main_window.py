@@ -140,7 +140,7 @@ def test_second_inspect_in_same_repository_is_one_request(
     client = window.client
     assert isinstance(client, CountingClient)
     window.store.session_only(token_registry.host, Credentials(ALICE_USER, ALICE_PASSWORD))
-    window.settings.setValue(f"registries/{token_registry.host}/username", ALICE_USER)
+    window.preferences.set_username(token_registry.host, ALICE_USER)
     inspect(qtbot, window, f"{token_registry.host}/test/app:oci")
     assert [s for _, _, s in client.calls] == [
         401,
@@ -214,7 +214,7 @@ def test_recent_references_complete_and_persist(
 ) -> None:
     inspect(qtbot, window, f"{anon_registry.host}/test/app:oci")
     inspect(qtbot, window, f"{anon_registry.host}/test/app:docker")
-    recent = window.settings.value("recent")
+    recent = window.preferences.recent()
     assert recent[:2] == [
         f"{anon_registry.host}/test/app:docker",
         f"{anon_registry.host}/test/app:oci",
@@ -255,7 +255,7 @@ def test_column_widths_and_sort_order_are_remembered(
     table.sortByColumn(LayersModel.COL_SIZE, Qt.SortOrder.DescendingOrder)
     table.setColumnWidth(LayersModel.COL_TYPE, 211)
     window.close()
-    again = MainWindow(settings=window.settings, store=window.store, client=CountingClient())
+    again = MainWindow(preferences=window.preferences, store=window.store, client=CountingClient())
     qtbot.addWidget(again)
     header = again.inspector.layers.horizontalHeader()
     assert header.sortIndicatorSection() == LayersModel.COL_SIZE

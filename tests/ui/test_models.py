@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 
-from acr_desktop.registry.config import align_history
+from acr_desktop.registry.image_config import align_history
 from acr_desktop.registry.manifest import Descriptor, Platform
 from acr_desktop.ui.models import (
     OBJECT_ROLE,

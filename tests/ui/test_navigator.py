@@ -58,7 +58,7 @@ def test_denied_catalog_says_why_and_opens_by_name(
     qtbot: QtBot, window: MainWindow, token_registry: Registry
 ) -> None:
     window.store.session_only(token_registry.host, Credentials(PULLER_USER, PULLER_PASSWORD))
-    window.settings.setValue(f"registries/{token_registry.host}/username", PULLER_USER)
+    window.preferences.set_username(token_registry.host, PULLER_USER)
     nav = window.navigator
     nav.load_repositories(token_registry.host)
     qtbot.waitUntil(lambda: CATALOG_HELP in nav.repo_status.text(), timeout=10_000)
@@ -108,7 +108,7 @@ def test_acr_metadata_and_missing_permission(
 ) -> None:
     acr_like(fake_server, ["pull", "metadata_read"])
     window.store.session_only(fake_server.host, Credentials("u", "p-SECRET"))
-    window.settings.setValue(f"registries/{fake_server.host}/username", "u")
+    window.preferences.set_username(fake_server.host, "u")
     nav = window.navigator
     nav.registry = fake_server.host
     nav.load_tags("team/app")
@@ -131,7 +131,7 @@ def test_without_metadata_read_the_plain_list_and_a_note(
         "GET", r"/v2/team/app/tags/list", 200, {"tags": ["1.3", "1.4", "latest"]}
     )
     window.store.session_only(fake_server.host, Credentials("u", "p-SECRET"))
-    window.settings.setValue(f"registries/{fake_server.host}/username", "u")
+    window.preferences.set_username(fake_server.host, "u")
     nav = window.navigator
     nav.registry = fake_server.host
     nav.load_tags("team/app")
@@ -212,7 +212,7 @@ def test_known_registries_and_split_survive_a_restart(
         window.inspect_text(f"{anon_registry.host}/test/app:oci")
     window.split.setSizes([250, 950])
     window.close()
-    again = MainWindow(settings=window.settings, store=window.store, client=CountingClient())
+    again = MainWindow(preferences=window.preferences, store=window.store, client=CountingClient())
     qtbot.addWidget(again)
     assert anon_registry.host in [
         again.navigator.registry_box.itemText(i)

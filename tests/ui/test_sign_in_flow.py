@@ -14,8 +14,9 @@ from tests.rig import ALICE_PASSWORD, ALICE_USER, PULLER_PASSWORD, PULLER_USER, 
 
 
 def dialog_of(qtbot: QtBot, window: MainWindow) -> CredentialsDialog:
-    qtbot.waitUntil(lambda: isinstance(getattr(window, "sign_in_dialog", None), CredentialsDialog))
+    qtbot.waitUntil(lambda: window.sign_in_dialog is not None)
     dialog = window.sign_in_dialog
+    assert isinstance(dialog, CredentialsDialog)
     qtbot.waitUntil(dialog.isVisible)
     return dialog
 
@@ -39,15 +40,15 @@ def test_401_opens_the_dialog_and_signing_in_shows_layers(
     assert window.inspector.layers.proxy.rowCount() == len(
         token_registry.content["test/app:oci"].layers
     )
-    assert window.settings.value(f"registries/{token_registry.host}/username") == ALICE_USER
-    assert ALICE_PASSWORD not in str(window.settings.allKeys()) + repr(window.store)
+    assert window.preferences.username(token_registry.host) == ALICE_USER
+    assert ALICE_PASSWORD not in str(window.preferences.store.allKeys()) + repr(window.store)
 
 
 def test_pull_only_token_is_told_what_it_has_and_needs(
     qtbot: QtBot, window: MainWindow, token_registry: Registry
 ) -> None:
     window.store.session_only(token_registry.host, Credentials(PULLER_USER, PULLER_PASSWORD))
-    window.settings.setValue(f"registries/{token_registry.host}/username", PULLER_USER)
+    window.preferences.set_username(token_registry.host, PULLER_USER)
     with qtbot.waitSignal(window.failed, timeout=10_000):
         window.inspect_text(f"{token_registry.host}/public/hello:latest")
     text = window.message_bar.text()
@@ -64,7 +65,7 @@ def test_wrong_secret_then_right_one(
     qtbot: QtBot, window: MainWindow, token_registry: Registry
 ) -> None:
     window.store.session_only(token_registry.host, Credentials(ALICE_USER, "wrong-SECRET"))
-    window.settings.setValue(f"registries/{token_registry.host}/username", ALICE_USER)
+    window.preferences.set_username(token_registry.host, ALICE_USER)
     with qtbot.waitSignal(window.failed, timeout=10_000) as failed:
         window.inspect_text(f"{token_registry.host}/test/app:oci")
     assert isinstance(failed.args[0], errors.AuthenticationRequired)

@@ -7,11 +7,10 @@ import base64
 
 from pytestqt.qtbot import QtBot
 
-from acr_desktop.registry.dockerconfig import lookup
-from acr_desktop.registry.transport import RegistrySettings
+from acr_desktop.registry.docker_credentials import lookup
+from acr_desktop.registry.transport import ConnectionSettings
 from acr_desktop.ui.main_window import MainWindow
 from acr_desktop.ui.messages import NextStep
-from acr_desktop.ui.registry_settings import save_registry_settings
 from tests.registry.conftest import DockerEnv
 from tests.rig import ALICE_PASSWORD, ALICE_USER, Registry
 from tests.rig.tls import TLSRegistry
@@ -40,10 +39,9 @@ def test_untrusted_certificate_then_ca_bundle(
     text = window.message_bar.text()
     assert tls_registry.host in text and "CA bundle" in text
     assert window.message_bar.action.text() == NextStep.SETTINGS.value
-    save_registry_settings(
-        window.settings,
+    window.preferences.set_connection_settings(
         tls_registry.host,
-        RegistrySettings(ca_bundle=str(tls_registry.ca.cert_path)),
+        ConnectionSettings(ca_bundle=str(tls_registry.ca.cert_path)),
     )
     with qtbot.waitSignal(window.inspected, timeout=10_000) as shown:
         window.refresh()

@@ -10,7 +10,7 @@ import time
 import shiboken6
 from pytestqt.qtbot import QtBot
 
-from acr_desktop.registry.cancel import check_cancelled
+from acr_desktop.registry.operation import check_cancelled
 from acr_desktop.ui.worker import JobRunner
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from acr_desktop.registry.errors import InvalidResponse
+from acr_desktop.registry.json_doc import load_json_object
 
 
 @dataclass(frozen=True)
@@ -43,28 +42,25 @@ class ImageConfig:
 
 
 def parse_config(raw: bytes) -> ImageConfig:
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidResponse(f"The image config is not valid JSON ({exc}).") from None
-    if not isinstance(doc, dict):
-        raise InvalidResponse("The image config is not a JSON object.")
+    """Parse the config blob; InvalidResponse if it is not a bounded JSON object. Fields of the
+    wrong JSON type are read as absent: the config is shown, never acted on."""
+    doc = load_json_object(raw, what="image config")
     run: dict[str, Any] = doc["config"] if isinstance(doc.get("config"), dict) else {}
     rootfs: dict[str, Any] = doc["rootfs"] if isinstance(doc.get("rootfs"), dict) else {}
-    diff_ids = tuple(str(d) for d in _list(rootfs.get("diff_ids")))
+    diff_ids = _strings(rootfs.get("diff_ids"))
     return ImageConfig(
         created=_str_or_none(doc.get("created")),
-        os=str(doc.get("os") or ""),
-        architecture=str(doc.get("architecture") or ""),
+        os=_text(doc.get("os")),
+        architecture=_text(doc.get("architecture")),
         variant=_str_or_none(doc.get("variant")),
         os_version=_str_or_none(doc.get("os.version")),
-        user=str(run.get("User") or ""),
-        env=tuple(str(e) for e in _list(run.get("Env"))),
+        user=_text(run.get("User")),
+        env=_strings(run.get("Env")),
         entrypoint=_argv(run.get("Entrypoint")),
         cmd=_argv(run.get("Cmd")),
-        working_dir=str(run.get("WorkingDir") or ""),
-        exposed_ports=tuple(sorted(str(p) for p in (run.get("ExposedPorts") or {}))),
-        labels={str(k): str(v) for k, v in (run.get("Labels") or {}).items()},
+        working_dir=_text(run.get("WorkingDir")),
+        exposed_ports=tuple(sorted(_dict(run.get("ExposedPorts")))),
+        labels={k: _scalar_text(v) for k, v in _dict(run.get("Labels")).items()},
         history=align_history(_list(doc.get("history"))),
         diff_ids=diff_ids,
         author=_str_or_none(doc.get("author")),
@@ -82,7 +78,7 @@ def align_history(entries: list[Any]) -> tuple[HistoryStep, ...]:
         steps.append(
             HistoryStep(
                 created=_str_or_none(entry.get("created")),
-                created_by=str(entry.get("created_by") or ""),
+                created_by=_text(entry.get("created_by")),
                 comment=_str_or_none(entry.get("comment")),
                 empty_layer=empty,
                 layer_index=None if empty else layer,
@@ -97,9 +93,29 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A list of strings; other items (and a value that is no list) are dropped."""
+    return tuple(v for v in _list(value) if isinstance(v, str))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _scalar_text(value: Any) -> str:
+    """A label value: strings as they are, numbers and booleans as text, anything else empty."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, bool | int | float) else ""
+
+
 def _argv(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, list):
-        return tuple(str(v) for v in value)
+        return tuple(v if isinstance(v, str) else "" for v in value)
     if isinstance(value, str):
         return (value,)
     return None

@@ -18,16 +18,13 @@ from PySide6.QtWidgets import (
 from acr_desktop.copy_formats import COPY_FORMATS, render
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.manifest import ImageIndex, ImageManifest, Schema1Manifest
-from acr_desktop.text import format_size
+from acr_desktop.text import format_size, plural
 from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.colours import OK_COLOUR, WARNING_COLOUR
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import FetchedManifest
-
-
-OK_COLOUR = "#1a7f37"
-WARN_COLOUR = "#b35900"
 
 
 def _selectable(label: QLabel) -> QLabel:
@@ -69,7 +66,9 @@ class DigestLine(QWidget):
         self.fetched = fetched
         self.digest.setText(fetched.digest)
         if fetched.header_mismatch:
-            self.mark.setText(f"<span style='color:{WARN_COLOUR}'>⚠ registry digest differs</span>")
+            self.mark.setText(
+                f"<span style='color:{WARNING_COLOUR}'>⚠ registry digest differs</span>"
+            )
             self.mark.setToolTip(
                 f"Docker-Content-Digest said {fetched.header_digest}; the digest shown is "
                 "computed from the bytes received."
@@ -148,8 +147,8 @@ class SummaryPanel(QWidget):
         image = ins.image_manifest
         if image is not None:
             self.size_label.setText(
-                f"{format_size(image.layers_size)} compressed in {len(image.layers)} "
-                f"layer{'s' if len(image.layers) != 1 else ''} ({image.layers_size:,} bytes)"
+                f"{format_size(image.layers_size)} compressed in "
+                f"{plural(len(image.layers), 'layer')} ({image.layers_size:,} bytes)"
             )
         elif ins.index is not None:
             self.size_label.setText(f"{len(ins.index.platforms)} platforms")
@@ -164,7 +163,7 @@ class SummaryPanel(QWidget):
         warnings = list(dict.fromkeys(warnings))
         self.warnings.setVisible(bool(warnings))
         self.warnings.setText(
-            "".join(f"<div style='color:{WARN_COLOUR}'>⚠ {w}</div>" for w in warnings)
+            "".join(f"<div style='color:{WARNING_COLOUR}'>⚠ {w}</div>" for w in warnings)
         )
 
 
@@ -172,9 +171,9 @@ def _describe_kind(fetched: FetchedManifest) -> str:
     m = fetched.manifest
     name = mt.plain_name(fetched.media_type)
     if isinstance(m, ImageIndex):
-        extra = f" — {len(m.platforms)} platform{'s' if len(m.platforms) != 1 else ''}"
+        extra = f" — {plural(len(m.platforms), 'platform')}"
         if m.attestations:
-            extra += f", {len(m.attestations)} attestation{'s' if len(m.attestations) != 1 else ''}"
+            extra += f", {plural(len(m.attestations), 'attestation')}"
         return name + extra
     if isinstance(m, ImageManifest) and m.artifact_type:
         return f"{name} — artifact: {mt.plain_name(m.artifact_type)}"

@@ -1,7 +1,7 @@
 """Per-registry connection settings: plain HTTP, skipping certificate checks (two separate,
 warned-about switches), an extra CA bundle, a client certificate and key, and a proxy.
 
-Kept in QSettings under `registries/<host>/…`: file paths and a proxy address, never a secret.
+Kept in the app preferences: file paths and a proxy address, never a secret.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from acr_desktop.registry.reference import registry_api_host
-from acr_desktop.registry.transport import RegistrySettings
+from acr_desktop.registry.connection import ConnectionSettings
+from acr_desktop.ui.colours import ERROR_COLOUR
+from acr_desktop.ui.preferences import Preferences, default_plain_http
 
-WARNING_COLOR = "#c62828"
 PLAIN_HTTP_WARNING = (
     "Everything sent to this registry, sign-in included, crosses the network unencrypted. "
     "On by default only for registries on this computer."
@@ -38,58 +38,6 @@ SKIP_VERIFY_WARNING = (
 )
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 _PEM_FILTER = "PEM files (*.pem *.crt *.cer *.key);;All files (*)"
-_TEXT_KEYS = ("ca_bundle", "client_cert", "client_key", "proxy")
-
-
-def _key(registry: str, name: str) -> str:
-    return f"registries/{registry}/{name}"
-
-
-def _flag(value: object) -> bool | None:
-    """QSettings gives booleans back as "true"/"false" from an ini file."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("true", "1", "yes")
-
-
-def default_plain_http(registry: str) -> bool:
-    """Plain HTTP is allowed by default only for localhost / 127.0.0.1 / ::1."""
-    return RegistrySettings().scheme_for(registry_api_host(registry)) == "http"
-
-
-def load_registry_settings(settings: QSettings, registry: str) -> RegistrySettings:
-    """What the user chose for `registry` (defaults for anything not chosen)."""
-    text = {name: str(settings.value(_key(registry, name), "") or "") for name in _TEXT_KEYS}
-    return RegistrySettings(
-        plain_http=_flag(settings.value(_key(registry, "plain_http"))),
-        verify_tls=not _flag(settings.value(_key(registry, "skip_tls_verify"))),
-        ca_bundle=text["ca_bundle"] or None,
-        client_cert=text["client_cert"] or None,
-        client_key=text["client_key"] or None,
-        proxy=text["proxy"] or None,
-    )
-
-
-def save_registry_settings(settings: QSettings, registry: str, value: RegistrySettings) -> None:
-    """Store what differs from the defaults; remove the rest."""
-    chosen: dict[str, object] = {
-        "plain_http": value.plain_http
-        if value.plain_http not in (None, default_plain_http(registry))
-        else None,
-        "skip_tls_verify": True if not value.verify_tls else None,
-        "ca_bundle": value.ca_bundle,
-        "client_cert": value.client_cert,
-        "client_key": value.client_key,
-        "proxy": value.proxy,
-    }
-    for name, setting in chosen.items():
-        if setting is None or setting == "":
-            settings.remove(_key(registry, name))
-        else:
-            settings.setValue(_key(registry, name), setting)
-    settings.sync()
 
 
 def proxy_problem(text: str) -> str | None:
@@ -116,19 +64,21 @@ class _Warning(QLabel):
         super().__init__(text)
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setStyleSheet(f"color: {WARNING_COLOR};")
+        self.setStyleSheet(f"color: {ERROR_COLOUR};")
 
 
-class RegistrySettingsDialog(QDialog):
-    """Edit the connection settings of one registry; OK stores them in `settings`."""
+class ConnectionSettingsDialog(QDialog):
+    """Edit the connection settings of one registry; OK stores them in `preferences`."""
 
-    def __init__(self, registry: str, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, registry: str, preferences: Preferences, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.registry = registry
-        self._settings = settings
+        self._preferences = preferences
         self.setWindowTitle(f"Connection settings for {registry}")
         self.setMinimumWidth(520)
-        current = load_registry_settings(settings, registry)
+        current = preferences.connection_settings(registry)
         plain = current.plain_http
         self.plain_http_check = QCheckBox("Allow plain &HTTP (unencrypted)")
         self.plain_http_check.setChecked(default_plain_http(registry) if plain is None else plain)
@@ -199,10 +149,10 @@ class RegistrySettingsDialog(QDialog):
             edit.setText(path)
 
     # -- what the form says ------------------------------------------------------------------
-    def value(self) -> RegistrySettings:
+    def value(self) -> ConnectionSettings:
         """The settings as the form shows them (plain HTTP None when it is the default)."""
         plain = self.plain_http_check.isChecked()
-        return RegistrySettings(
+        return ConnectionSettings(
             plain_http=None if plain == default_plain_http(self.registry) else plain,
             verify_tls=not self.skip_verify_check.isChecked(),
             ca_bundle=self.ca_edit.text().strip() or None,
@@ -237,5 +187,5 @@ class RegistrySettingsDialog(QDialog):
     def accept(self) -> None:
         if self.problem() is not None:
             return
-        save_registry_settings(self._settings, self.registry, self.value())
+        self._preferences.set_connection_settings(self.registry, self.value())
         super().accept()

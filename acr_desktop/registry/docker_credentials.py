@@ -9,30 +9,34 @@ exception: anonymous access must go on. No message here ever holds a secret or h
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
-import json
 import logging
 import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from acr_desktop.registry.auth import IDENTITY_TOKEN_USERNAME, Credentials
-from acr_desktop.registry.reference import DOCKER_HUB
+from acr_desktop.registry.errors import InvalidResponse
+from acr_desktop.registry.json_doc import load_json, load_json_object
+from acr_desktop.registry.reference import DOCKER_HUB, HUB_ALIASES, strip_scheme
 
 log = logging.getLogger(__name__)
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"  # Docker Hub's key in auths and for helpers
 DEFAULT_TIMEOUT = 5.0  # seconds a credential helper may take
-_HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
 _HELPER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_MAX_FILE = 1024 * 1024
+_MAX_FILE = 4 * 1024 * 1024  # a config.json is a few kB; more is not one
+_MAX_HELPER_OUTPUT = 1024 * 1024  # an answer is a few hundred bytes; more is stopped
+_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -115,16 +119,12 @@ def auth_files(env: Mapping[str, str]) -> list[AuthFile]:
 def key_host(key: str) -> str | None:
     """The registry a config key stands for (`https://index.docker.io/v1/` → `docker.io`);
     None for a Podman key scoped to a namespace (`quay.io/team`), which is not the registry's."""
-    text = key.strip()
-    had_scheme = False
-    for scheme in ("https://", "http://"):
-        if text.lower().startswith(scheme):
-            text, had_scheme = text[len(scheme) :], True
+    text, had_scheme = strip_scheme(key.strip())
     host, _, path = text.partition("/")
     host = host.lower()
     if not host or (path.strip("/") and not had_scheme and path.strip("/") not in ("v1", "v2")):
         return None
-    return DOCKER_HUB if host in _HUB_ALIASES else host
+    return DOCKER_HUB if host in HUB_ALIASES else host
 
 
 def _shown(path: Path, home: Path) -> str:
@@ -135,22 +135,42 @@ def _shown(path: Path, home: Path) -> str:
 
 
 def _read(auth_file: AuthFile, problems: list[str]) -> dict[str, Any] | None:
+    """The file's JSON object, or None (missing, or a problem noted). Only a regular file of at
+    most _MAX_FILE bytes is read: a FIFO or a device there must not block or flood us."""
     try:
-        with auth_file.path.open("rb") as stream:
-            data = stream.read(_MAX_FILE + 1)
+        data = _read_regular_file(auth_file.path, _MAX_FILE)
     except FileNotFoundError:
         return None
     except OSError as exc:
         problems.append(f"Could not read {auth_file.describe()}: {exc.strerror or exc}.")
         return None
+    if data is None:
+        problems.append(f"{auth_file.describe()} is not a regular file; it was skipped.")
+        return None
+    if len(data) > _MAX_FILE:
+        problems.append(
+            f"{auth_file.describe()} is larger than {_MAX_FILE // (1024 * 1024)} MiB; "
+            "it was skipped."
+        )
+        return None
     try:
-        config = json.loads(data) if len(data) <= _MAX_FILE else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        config = None
-    if not isinstance(config, dict):
+        return load_json_object(data, what="auth file")
+    except InvalidResponse:
         problems.append(f"{auth_file.describe()} is not a valid auth file; it was skipped.")
         return None
-    return config
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes | None:
+    """Up to `limit` + 1 bytes of `path`, or None if it is not a regular file. Opened without
+    blocking (a FIFO would wait for a writer) and checked on the open descriptor (no race)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > limit:
+            return b"\0" * (limit + 1)  # too big: say so without reading it
+        return stream.read(limit + 1)
 
 
 def _from_file(
@@ -227,7 +247,7 @@ def _from_entry(
     if isinstance(auth, str) and auth:
         try:
             raw = base64.b64decode(auth + "=" * (-len(auth) % 4), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, or non-ASCII text
             raw = ""
         username, sep, password = raw.partition(":")
         if not sep:
@@ -270,13 +290,7 @@ def run_helper(
         raise HelperFailed(
             f"The credential helper {program} could not be started: {exc.strerror}"
         ) from None
-    try:
-        out, err = proc.communicate(server_url.encode(), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _stop(proc)
-        raise HelperFailed(
-            f"The credential helper {program} did not answer within {timeout:g} s"
-        ) from None
+    out, err = _talk(proc, program, server_url.encode("utf-8", "replace"), timeout)
     if proc.returncode != 0:
         if b"credentials not found" in (out + err).lower():
             return None
@@ -284,8 +298,8 @@ def run_helper(
             f"The credential helper {program} failed (exit status {proc.returncode})"
         )
     try:
-        answer = json.loads(out)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        answer = load_json(out, what="credential helper's answer")
+    except InvalidResponse:
         answer = None
     secret = answer.get("Secret") if isinstance(answer, dict) else None
     username = answer.get("Username") if isinstance(answer, dict) else None
@@ -296,16 +310,84 @@ def run_helper(
     return (username or "", secret) if secret else None
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def _talk(
+    proc: subprocess.Popen[bytes], program: str, request: bytes, timeout: float
+) -> tuple[bytes, bytes]:
+    """Send `request`, collect stdout and stderr (each at most _MAX_HELPER_OUTPUT bytes) until
+    the helper exits; stop its process group when it prints too much or takes too long."""
+    wake = threading.Event()
+    outputs = (_Output(proc.stdout, wake), _Output(proc.stderr, wake))
+    deadline = time.monotonic() + timeout
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):  # a helper that exits without reading stdin
+            proc.stdin.write(request)
+            proc.stdin.close()
+    late = HelperFailed(f"The credential helper {program} did not answer within {timeout:g} s")
+    while True:
+        if any(output.over for output in outputs):
+            _stop(proc, outputs)
+            raise HelperFailed(
+                f"The credential helper {program} printed more than "
+                f"{_MAX_HELPER_OUTPUT // (1024 * 1024)} MiB; it was stopped"
+            )
+        if all(output.done.is_set() for output in outputs):
+            break
+        left = deadline - time.monotonic()
+        if left <= 0:
+            _stop(proc, outputs)
+            raise late
+        wake.wait(min(left, 0.05))
+        wake.clear()
+    try:
+        proc.wait(max(deadline - time.monotonic(), 0.01))
+    except subprocess.TimeoutExpired:
+        _stop(proc, outputs)
+        raise late from None
+    for output in outputs:
+        output.close()
+    return bytes(outputs[0].data), bytes(outputs[1].data)
+
+
+class _Output:
+    """One pipe of a helper, read on a daemon thread into a buffer of bounded size."""
+
+    def __init__(self, stream: Any, wake: threading.Event) -> None:
+        self.data = bytearray()
+        self.over = False
+        self.done = threading.Event()
+        self._wake = wake  # set when reading ends, so the waiting loop reacts at once
+        self._stream = stream
+        threading.Thread(target=self._read, daemon=True, name="credential-helper-pipe").start()
+
+    def _read(self) -> None:
+        try:
+            while chunk := self._stream.read1(_CHUNK):
+                if len(self.data) + len(chunk) > _MAX_HELPER_OUTPUT:
+                    self.over = True  # stop reading: the helper blocks, and is then killed
+                    break
+                self.data += chunk
+        except (OSError, ValueError):  # the pipe was closed under us after a stop
+            pass
+        finally:
+            self.done.set()
+            self._wake.set()
+
+    def close(self) -> None:
+        if self.done.is_set():  # never close a pipe another thread is still reading
+            with contextlib.suppress(OSError):
+                self._stream.close()
+
+
+def _stop(proc: subprocess.Popen[bytes], outputs: tuple[_Output, ...]) -> None:
     """Kill the helper and whatever it started, and reap it."""
     with contextlib.suppress(OSError):  # already gone
         if os.name == "posix":
             os.killpg(proc.pid, signal.SIGKILL)
         else:
             proc.kill()
-    # A grandchild that left the group may still hold the pipes: do not wait for it long.
     with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.communicate(timeout=1.0)
-    for stream in (proc.stdin, proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
+        proc.wait(timeout=1.0)
+    # A grandchild that left the group may still hold the pipes: do not wait for it long.
+    for output in outputs:
+        output.done.wait(0.2)
+        output.close()

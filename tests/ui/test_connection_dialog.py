@@ -10,22 +10,21 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
-from acr_desktop.registry.transport import RegistrySettings
-from acr_desktop.ui.registry_settings import (
+from acr_desktop.registry.connection import ConnectionSettings
+from acr_desktop.ui.connection_dialog import (
     PLAIN_HTTP_WARNING,
     SKIP_VERIFY_WARNING,
-    RegistrySettingsDialog,
-    load_registry_settings,
+    ConnectionSettingsDialog,
     proxy_problem,
-    save_registry_settings,
 )
+from acr_desktop.ui.preferences import Preferences
 
 REGISTRY = "myregistry.azurecr.io"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+def preferences(tmp_path: Path) -> Preferences:
+    return Preferences(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
 
 
 @pytest.fixture
@@ -35,36 +34,38 @@ def pem(tmp_path: Path) -> Path:
     return path
 
 
-def make(qtbot: QtBot, settings: QSettings, registry: str = REGISTRY) -> RegistrySettingsDialog:
-    dialog = RegistrySettingsDialog(registry, settings)
+def make(
+    qtbot: QtBot, preferences: Preferences, registry: str = REGISTRY
+) -> ConnectionSettingsDialog:
+    dialog = ConnectionSettingsDialog(registry, preferences)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
 
 
-def ok(dialog: RegistrySettingsDialog) -> QPushButton:
+def ok(dialog: ConnectionSettingsDialog) -> QPushButton:
     return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
 
 
-def test_defaults(qtbot: QtBot, settings: QSettings, tmp_path: Path) -> None:
-    assert load_registry_settings(settings, REGISTRY) == RegistrySettings()
-    remote = make(qtbot, settings)
+def test_defaults(qtbot: QtBot, preferences: Preferences, tmp_path: Path) -> None:
+    assert preferences.connection_settings(REGISTRY) == ConnectionSettings()
+    remote = make(qtbot, preferences)
     assert not remote.plain_http_check.isChecked()
     assert not remote.skip_verify_check.isChecked()
     assert not remote.plain_http_warning.isVisible()
     assert not remote.skip_verify_warning.isVisible()
     assert ok(remote).isEnabled()
     assert remote.grab().save(str(tmp_path / "registry_settings.png"))
-    local = make(qtbot, settings, "localhost:5000")
+    local = make(qtbot, preferences, "localhost:5000")
     assert local.plain_http_check.isChecked()  # on by default only on this computer
     assert local.plain_http_warning.text() == PLAIN_HTTP_WARNING
     assert local.plain_http_warning.isVisible()
     local.accept()
-    assert settings.allKeys() == []  # defaults are not stored
+    assert preferences.store.allKeys() == []  # defaults are not stored
 
 
-def test_two_separate_switches_each_warned(qtbot: QtBot, settings: QSettings) -> None:
-    dialog = make(qtbot, settings)
+def test_two_separate_switches_each_warned(qtbot: QtBot, preferences: Preferences) -> None:
+    dialog = make(qtbot, preferences)
     dialog.skip_verify_check.click()
     assert dialog.skip_verify_check.isChecked()
     assert not dialog.plain_http_check.isChecked()
@@ -72,18 +73,18 @@ def test_two_separate_switches_each_warned(qtbot: QtBot, settings: QSettings) ->
     assert dialog.skip_verify_warning.text() == SKIP_VERIFY_WARNING
     assert not dialog.plain_http_warning.isVisible()
     dialog.accept()
-    assert load_registry_settings(settings, REGISTRY) == RegistrySettings(verify_tls=False)
+    assert preferences.connection_settings(REGISTRY) == ConnectionSettings(verify_tls=False)
 
-    again = make(qtbot, settings)
+    again = make(qtbot, preferences)
     again.skip_verify_check.setChecked(False)
     again.plain_http_check.setChecked(True)
     again.accept()
-    assert load_registry_settings(settings, REGISTRY) == RegistrySettings(plain_http=True)
+    assert preferences.connection_settings(REGISTRY) == ConnectionSettings(plain_http=True)
 
 
 def test_files_and_proxy_round_trip(
     qtbot: QtBot,
-    settings: QSettings,
+    preferences: Preferences,
     pem: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -95,7 +96,7 @@ def test_files_and_proxy_round_trip(
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (next(picked), ""))
     )
-    dialog = make(qtbot, settings)
+    dialog = make(qtbot, preferences)
     browse = [b for b in dialog.findChildren(QPushButton) if b.text() == "Browse…"]
     assert len(browse) == 3
     for button in browse:
@@ -103,31 +104,31 @@ def test_files_and_proxy_round_trip(
     qtbot.keyClicks(dialog.proxy_edit, "http://proxy.example.com:3128")
     assert ok(dialog).isEnabled()
     qtbot.mouseClick(ok(dialog), Qt.MouseButton.LeftButton)
-    expected = RegistrySettings(
+    expected = ConnectionSettings(
         ca_bundle=str(pem),
         client_cert=str(cert),
         client_key=str(key),
         proxy="http://proxy.example.com:3128",
     )
-    reread = QSettings(settings.fileName(), QSettings.Format.IniFormat)
-    assert load_registry_settings(reread, REGISTRY) == expected
+    reread = Preferences(QSettings(preferences.store.fileName(), QSettings.Format.IniFormat))
+    assert reread.connection_settings(REGISTRY) == expected
     assert make(qtbot, reread).value() == expected  # shown again as saved
 
-    save_registry_settings(settings, REGISTRY, RegistrySettings())
-    assert settings.allKeys() == []
+    preferences.set_connection_settings(REGISTRY, ConnectionSettings())
+    assert preferences.store.allKeys() == []
 
 
-def test_other_registry_keys_are_left_alone(qtbot: QtBot, settings: QSettings) -> None:
-    settings.setValue(f"registries/{REGISTRY}/username", "alice")
-    dialog = make(qtbot, settings)
+def test_other_registry_keys_are_left_alone(qtbot: QtBot, preferences: Preferences) -> None:
+    preferences.set_username(REGISTRY, "alice")
+    dialog = make(qtbot, preferences)
     dialog.skip_verify_check.setChecked(True)
     dialog.accept()
-    assert settings.value(f"registries/{REGISTRY}/username") == "alice"
-    assert settings.value(f"registries/{REGISTRY}/skip_tls_verify") in (True, "true")
+    assert preferences.username(REGISTRY) == "alice"
+    assert preferences.connection_settings(REGISTRY) == ConnectionSettings(verify_tls=False)
 
 
-def test_problems_disable_ok(qtbot: QtBot, settings: QSettings, pem: Path) -> None:
-    dialog = make(qtbot, settings)
+def test_problems_disable_ok(qtbot: QtBot, preferences: Preferences, pem: Path) -> None:
+    dialog = make(qtbot, preferences)
     dialog.ca_edit.setText("/no/such/ca.pem")
     assert not ok(dialog).isEnabled()
     assert dialog.problem_label.text() == "The CA bundle /no/such/ca.pem is not a file."
@@ -138,7 +139,7 @@ def test_problems_disable_ok(qtbot: QtBot, settings: QSettings, pem: Path) -> No
     dialog.proxy_edit.setText("http://user:pw-SECRET@proxy:3128")
     assert "no user name or password" in dialog.problem_label.text()
     dialog.accept()  # refused while there is a problem
-    assert settings.allKeys() == []
+    assert preferences.store.allKeys() == []
     dialog.proxy_edit.setText("proxy.example.com:3128")
     assert ok(dialog).isEnabled()
     assert not dialog.problem_label.isVisible()

@@ -1,8 +1,8 @@
-"""A stable, plain-data summary of an inspected manifest (the CLI's --json), and its text form."""
+"""The CLI report of an inspect: a stable, plain-data dict (`--json`) and its text form."""
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.client import FetchedManifest
@@ -12,7 +12,10 @@ from acr_desktop.registry.manifest import (
     ImageManifest,
     Schema1Manifest,
 )
-from acr_desktop.text import format_size
+from acr_desktop.text import format_size, plural
+
+if TYPE_CHECKING:
+    from acr_desktop.inspection import Inspection
 
 SCHEMA_VERSION = 1
 
@@ -65,7 +68,9 @@ def _manifest_part(fetched: FetchedManifest) -> dict[str, Any]:
     return part
 
 
-def summarize(fetched: FetchedManifest, chosen: FetchedManifest | None = None) -> dict[str, Any]:
+def build_report(inspection: Inspection) -> dict[str, Any]:
+    """What the reference resolved to and, when a platform was chosen, that image as `selected`."""
+    fetched, chosen = inspection.top, inspection.chosen
     summary: dict[str, Any] = {"schema": SCHEMA_VERSION, **_manifest_part(fetched)}
     warnings = list(fetched.warnings)
     if chosen is not None:
@@ -75,7 +80,7 @@ def summarize(fetched: FetchedManifest, chosen: FetchedManifest | None = None) -
     return summary
 
 
-def write_text(summary: dict[str, Any], out: TextIO) -> None:
+def write_report(summary: dict[str, Any], out: TextIO) -> None:
     _write_part(summary, out)
     if "selected" in summary:
         out.write("\nSelected platform:\n")
@@ -122,7 +127,7 @@ def _write_part(part: dict[str, Any], out: TextIO, indent: str = "") -> None:
         if "total_size" in part:
             line(
                 "Total",
-                f"{len(part['layers'])} layers, {format_size(part['layers_size'])} "
+                f"{plural(len(part['layers']), 'layer')}, {format_size(part['layers_size'])} "
                 f"({part['layers_size']:,} bytes) compressed; with config "
                 f"{format_size(part['total_size'])}",
             )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from acr_desktop.registry.http import ClientCert
+from acr_desktop.registry.tls import ClientCert
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 @dataclass(frozen=True)
-class RegistrySettings:
+class ConnectionSettings:
     """Per-registry transport choices. Plain HTTP and skipping TLS checks are separate switches.
 
     HTTPS always trusts the operating system's store; `ca_bundle` adds to it. A registry that
@@ -54,3 +55,21 @@ class RateLimitStatus:
 
     remaining: int
     limit: int | None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimitStatus | None:
+        """`ratelimit-remaining: 76;w=21600`; None when the answer says nothing about it."""
+        remaining = headers.get("ratelimit-remaining")
+        if not remaining:
+            return None
+        limit = headers.get("ratelimit-limit", "")
+        head, lim = _count(remaining), _count(limit)
+        return None if head is None else cls(head, lim)
+
+
+def _count(value: str) -> int | None:
+    """`76;w=21600` → 76: ASCII digits only (`'²'.isdigit()` is True), at most 12 of them."""
+    head = value.split(";", 1)[0].strip()
+    if not head or len(head) > 12 or not (head.isascii() and head.isdigit()):
+        return None
+    return int(head)

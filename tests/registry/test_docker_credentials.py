@@ -14,7 +14,7 @@ import pytest
 
 from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
 from acr_desktop.registry.client import RegistryClient
-from acr_desktop.registry.dockerconfig import (
+from acr_desktop.registry.docker_credentials import (
     DOCKER_HUB_KEY,
     CredentialLookup,
     auth_files,
@@ -388,3 +388,75 @@ def test_registry_token_is_sent_as_bearer_without_an_exchange(
     assert [r.path_only for r in fake_server.requests] == ["/v2/r/manifests/t"] * 2  # no /token
     client.get_manifest(parse_reference(f"{fake_server.host}/r:t"))
     assert len(fake_server.requests) == 3  # sent up front from then on
+
+
+def test_a_fifo_config_is_skipped_without_blocking(docker_env: DockerEnv) -> None:
+    os.mkfifo(docker_env.config_path)  # nobody ever writes to it: opening it must not wait
+    started = time.monotonic()
+    result = lookup(REGISTRY)
+    assert time.monotonic() - started < 2
+    assert result.found is None
+    assert result.problems == (
+        f"Docker config ({docker_env.config_path}) is not a regular file; it was skipped.",
+    )
+
+
+def test_an_oversized_config_is_a_problem_not_read(docker_env: DockerEnv) -> None:
+    with docker_env.config_path.open("wb") as stream:
+        stream.truncate(5 * 1024 * 1024)  # sparse: 5 MiB of zeros
+    result = lookup(REGISTRY)
+    assert result.found is None
+    assert result.problems == (
+        f"Docker config ({docker_env.config_path}) is larger than 4 MiB; it was skipped.",
+    )
+
+
+def test_a_deeply_nested_config_is_a_problem(docker_env: DockerEnv) -> None:
+    docker_env.config_path.write_text('{"auths":' + "[" * 100_000 + "]" * 100_000 + "}")
+    result = lookup(REGISTRY)
+    assert result.found is None
+    assert result.problems == (
+        f"Docker config ({docker_env.config_path}) is not a valid auth file; it was skipped.",
+    )
+
+
+def test_an_auth_value_that_is_not_ascii_is_a_problem(docker_env: DockerEnv) -> None:
+    docker_env.write_config({"auths": {REGISTRY: {"auth": "ü" * 8}}})
+    result = lookup(REGISTRY)
+    assert result.found is None
+    assert len(result.problems) == 1
+    assert "not base64 of user:password" in result.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("script", "problem"),
+    [
+        ("head -c 3000000 /dev/zero\n", "printed more than 1 MiB; it was stopped"),
+        ("head -c 3000000 /dev/zero >&2\nexit 1\n", "printed more than 1 MiB; it was stopped"),
+        ('echo $$ > "$PID_FILE"\nyes SECRET\n', "printed more than 1 MiB; it was stopped"),
+        (
+            'echo $$ > "$PID_FILE"\nwhile :; do printf x; sleep 0.01; done\n',
+            "did not answer within 0.5 s",
+        ),
+    ],
+    ids=["big-stdout", "big-stderr", "forever", "drip"],
+)
+def test_a_flooding_helper_costs_bounded_memory_and_is_stopped(
+    docker_env: DockerEnv, monkeypatch: pytest.MonkeyPatch, script: str, problem: str
+) -> None:
+    pid_file = docker_env.bin / "helper.pid"
+    monkeypatch.setenv("PID_FILE", str(pid_file))
+    docker_env.helper("flood", script)
+    docker_env.write_config(
+        {"credsStore": "flood", "auths": {REGISTRY: {"auth": auth("inline-user", PASSWORD)}}}
+    )
+    started = time.monotonic()
+    result = lookup(REGISTRY, timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert result.found is not None  # the inline entry still works
+    assert result.found.credentials.username == "inline-user"
+    assert len(result.problems) == 1
+    assert f"docker-credential-flood {problem}" in result.problems[0]
+    assert_no_secret(*result.problems)
+    if pid_file.exists():
+        assert living_in_group(int(pid_file.read_text())) == []

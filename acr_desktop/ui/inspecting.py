@@ -1,0 +1,112 @@
+"""Inspecting from the window: one inspect job at a time on the worker, through the inspect
+service the CLI uses too; the answer (or the error) comes back as a signal on the UI thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from acr_desktop.registry.manifest import Descriptor
+from acr_desktop.registry.reference import Reference
+from acr_desktop.ui.worker import Job, JobRunner
+
+if TYPE_CHECKING:
+    from acr_desktop.inspection import Inspection
+    from acr_desktop.registry.client import RegistryClient
+
+CHANNEL = "inspect"
+
+
+def warm_up_imports() -> None:
+    """Import the network stack off the UI thread, so the first inspect does not pay for it."""
+    import acr_desktop.inspection  # noqa: F401
+
+
+class InspectController(QObject):
+    """Runs inspections of the reference on show (`current`) and keeps the last one shown.
+
+    `prepare(registry)` hands the registry's credentials and connection settings to the client,
+    here on the UI thread, before each job.
+
+    Signals:
+    started(str): a job started; what it is doing, for the status line.
+    inspected(object): an Inspection arrived.
+    failed(object): the job raised (the exception).
+    waiting(float, int): the registry is rate limiting; (seconds, attempt) before a retry.
+    settled(): the job is over, whatever its end.
+    """
+
+    started = Signal(str)
+    inspected = Signal(object)
+    failed = Signal(object)
+    waiting = Signal(float, int)  # emitted from the worker thread, delivered queued
+    settled = Signal()
+
+    def __init__(
+        self,
+        runner: JobRunner,
+        client: Callable[[], RegistryClient],
+        prepare: Callable[[str], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._client = client
+        self._prepare = prepare
+        self.current: Reference | None = None
+        self.inspection: Inspection | None = None
+        self._started_at = 0.0
+        self.elapsed_ms = 0.0  # of the last inspection shown
+
+    @property
+    def busy(self) -> bool:
+        return self._runner.is_busy(CHANNEL)
+
+    def inspect(self, ref: Reference) -> None:
+        self.current = ref
+        self._prepare(ref.registry)
+        client = self._client()
+
+        def work() -> Inspection:
+            from acr_desktop.inspection import inspect
+
+            return inspect(client, ref)
+
+        self._start(work, f"Inspecting {ref}…")
+
+    def choose_platform(self, entry: Descriptor) -> None:
+        ins = self.inspection
+        if ins is None:
+            return
+        client = self._client()
+
+        def work() -> Inspection:
+            from acr_desktop.inspection import inspect_entry
+
+            return inspect_entry(client, ins.reference, ins.top, entry)
+
+        self._start(work, f"Fetching {entry.platform or entry.digest}…")
+
+    def cancel(self) -> bool:
+        """Cancel the running job; False when there was none."""
+        if not self.busy:
+            return False
+        self._runner.cancel(CHANNEL)
+        return True
+
+    def _start(self, work: Callable[[], Any], status: str) -> Job:
+        self._started_at = time.perf_counter()
+        job = self._runner.start(CHANNEL, work, on_wait=self.waiting.emit)
+        job.returned.connect(self._returned)
+        job.errored.connect(self.failed.emit)
+        job.settled.connect(self.settled.emit)
+        self.started.emit(status)
+        return job
+
+    def _returned(self, ins: Inspection) -> None:
+        self.inspection = ins
+        self.elapsed_ms = (time.perf_counter() - self._started_at) * 1000
+        self.inspected.emit(ins)

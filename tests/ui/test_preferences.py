@@ -1,0 +1,72 @@
+"""App preferences: what is saved reads back the same from a new QSettings on the same file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from acr_desktop.registry.connection import ConnectionSettings
+from acr_desktop.ui.preferences import MAX_RECENT, Preferences
+
+REGISTRY = "myregistry.azurecr.io"
+
+
+def on_file(path: Path) -> Preferences:
+    return Preferences(QSettings(str(path), QSettings.Format.IniFormat))
+
+
+def test_a_single_bookmark_and_recent_reference_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "settings.ini"
+    saved = on_file(path)
+    saved.set_bookmarks([f"{REGISTRY}/team/app:1.4"])
+    saved.set_recent([f"{REGISTRY}/team/app:1.5"])
+    saved.sync()
+    again = on_file(path)  # a new QSettings: an INI file gives one-element lists as strings
+    assert again.bookmarks() == [f"{REGISTRY}/team/app:1.4"]
+    assert again.recent() == [f"{REGISTRY}/team/app:1.5"]
+
+
+def test_empty_and_longer_lists_read_back_as_lists(tmp_path: Path) -> None:
+    path = tmp_path / "settings.ini"
+    saved = on_file(path)
+    assert saved.bookmarks() == [] and saved.recent() == []
+    saved.set_bookmarks([])
+    saved.set_recent([f"r/{i}" for i in range(MAX_RECENT + 5)])
+    saved.sync()
+    again = on_file(path)
+    assert again.bookmarks() == []
+    assert again.recent() == [f"r/{i}" for i in range(MAX_RECENT)]
+
+
+def test_registry_account_and_connection_settings(tmp_path: Path) -> None:
+    path = tmp_path / "settings.ini"
+    saved = on_file(path)
+    saved.set_account(REGISTRY, "password", "alice")
+    saved.set_connection_settings(REGISTRY, ConnectionSettings(verify_tls=False, proxy="p:3128"))
+    saved.set_connection_settings("localhost:5000", ConnectionSettings(plain_http=True))
+    again = on_file(path)
+    assert again.username(REGISTRY) == "alice" and again.kind(REGISTRY) == "password"
+    assert again.connection_settings(REGISTRY) == ConnectionSettings(
+        verify_tls=False, proxy="p:3128"
+    )
+    # plain HTTP is the default on localhost: nothing stored for it
+    assert again.connection_settings("localhost:5000") == ConnectionSettings()
+    assert sorted(again.known_registries()) == [REGISTRY]
+    again.forget_account(REGISTRY)
+    assert again.username(REGISTRY) is None and again.kind(REGISTRY) == ""
+    assert again.connection_settings(REGISTRY).proxy == "p:3128"  # stays
+
+
+def test_layout_state_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "settings.ini"
+    saved = on_file(path)
+    saved.set_geometry(QByteArray(b"geometry"))
+    saved.set_window_split(QByteArray(b"split"))
+    saved.set_inspector_state("layers_header", QByteArray(b"header"))
+    saved.sync()
+    again = on_file(path)
+    assert again.geometry() == QByteArray(b"geometry")
+    assert again.window_split() == QByteArray(b"split")
+    assert again.inspector_state("layers_header") == QByteArray(b"header")
+    assert again.inspector_state("platforms_header") is None
