@@ -24,6 +24,7 @@ EXIT_NOT_FOUND = 3
 EXIT_AUTH = 4
 EXIT_VERIFY = 5
 EXIT_CANCELLED = 130
+MAX_TIMEOUT = 24 * 3600.0  # seconds: `--timeout inf` would be no deadline at all
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,41 +54,58 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
-    out = out or sys.stdout
+    """`acr-desktop inspect ARGV`: the report on `out` (stdout), everything else on stderr."""
     opts = _inspect_parser().parse_args(argv)
+    try:
+        return _inspect(opts, out or sys.stdout)
+    except KeyboardInterrupt:  # Ctrl+C: the shell's exit code for it, and no traceback
+        return EXIT_CANCELLED
+    except Exception as exc:  # a bug, or server data the core did not expect: one sentence
+        from acr_desktop.logs import redact
 
+        what = f"{type(exc).__name__}: {redact(str(exc))}"
+        _say(f"acr-desktop: something unexpected went wrong ({what})")
+        return EXIT_ERROR
+
+
+def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
     from acr_desktop.inspection import inspect
     from acr_desktop.registry import errors
     from acr_desktop.registry.client import RegistryClient
     from acr_desktop.registry.manifest import Platform
+    from acr_desktop.registry.operation import operation
     from acr_desktop.registry.reference import parse_reference
 
     try:
         ref = parse_reference(opts.reference)
         platform = Platform.parse(opts.platform) if opts.platform else None
     except (errors.InvalidReference, ValueError) as exc:
-        print(f"acr-desktop: {exc}", file=sys.stderr)
+        _say(f"acr-desktop: {exc}")
         return EXIT_USAGE
     if opts.password_stdin and not opts.username:
-        print("acr-desktop: --password-stdin needs --username", file=sys.stderr)
+        _say("acr-desktop: --password-stdin needs --username")
         return EXIT_USAGE
     if opts.client_key and not opts.client_cert:
-        print("acr-desktop: --client-key needs --client-cert", file=sys.stderr)
+        _say("acr-desktop: --client-key needs --client-cert")
+        return EXIT_USAGE
+    if not 0 < opts.timeout <= MAX_TIMEOUT:  # NaN too
+        _say(f"acr-desktop: --timeout takes seconds, more than 0 and at most {MAX_TIMEOUT:g}")
         return EXIT_USAGE
 
     transport = _transport(opts, ref.registry)
     if transport is None:
         return EXIT_USAGE
     try:
-        # The one inspect service the window uses too: here only the platform asked for, and no
-        # config blob (the report does not show it), so an inspect costs the fewest requests.
-        inspection = inspect(
-            RegistryClient(transport), ref, platform, strict_platform=True, with_config=False
-        )
+        # One deadline for the whole inspect (drip-fed bodies and Retry-After waits included);
+        # each connect and read keeps its own timeout too.
+        with operation(timeout=opts.timeout):
+            # The one inspect service the window uses too: here only the platform asked for, and
+            # no config blob (the report does not show it), so an inspect costs the fewest requests.
+            inspection = inspect(
+                RegistryClient(transport), ref, platform, strict_platform=True, with_config=False
+            )
     except (errors.Cancelled, errors.RegistryError) as exc:
         return _failed(exc)
-    except KeyboardInterrupt:
-        return EXIT_CANCELLED
     finally:
         _report_found(transport, ref.registry)
 
@@ -98,12 +116,13 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
 
     summary = build_report(inspection)
     if opts.json:
-        json.dump(summary, out, indent=2)
+        # ASCII (the default): control characters and lone surrogates come out as \u escapes.
+        json.dump(summary, out, indent=2, ensure_ascii=True)
         out.write("\n")
     else:
         write_report(summary, out)
     for warning in summary["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
+        _say(f"warning: {warning}")
     return EXIT_OK
 
 
@@ -140,20 +159,27 @@ def _inspect_parser() -> argparse.ArgumentParser:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="a stable machine-readable summary")
     group.add_argument("--raw", action="store_true", help="the manifest bytes exactly as received")
-    parser.add_argument("--timeout", type=float, default=30.0, help="read timeout in seconds")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds the whole inspect may take (waits for a rate limit included); "
+        "also the limit for each read",
+    )
     return parser
 
 
 def _failed(exc: Exception) -> int:
     """Say on stderr what went wrong, and give the exit code for it."""
     from acr_desktop.inspection import PlatformNotApplicable
+    from acr_desktop.logs import redact
     from acr_desktop.registry import errors
 
     if isinstance(exc, errors.Cancelled):
         return EXIT_CANCELLED
-    print(f"acr-desktop: {exc}", file=sys.stderr)
+    _say(f"acr-desktop: {redact(str(exc))}")  # a server may quote a secret back in its message
     if isinstance(exc, errors.TLSFailure):
-        print(f"hint: {_tls_hint(exc.reason)}", file=sys.stderr)
+        _say(f"hint: {_tls_hint(exc.reason)}")
     codes: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...] = (
         (PlatformNotApplicable, EXIT_USAGE),
         (errors.NotFound, EXIT_NOT_FOUND),  # NoSuchPlatform too: it names the platforms there are
@@ -179,7 +205,14 @@ def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:
     from acr_desktop.registry.auth import Credentials
     from acr_desktop.registry.transport import ConnectionSettings, Transport
 
-    transport = Transport(timeout=(5.0, opts.timeout))
+    fallback = None
+    if not opts.username:
+        # Imported only here: with credentials given, the Docker config (and the subprocess
+        # machinery its credential helpers need) is never read, so not worth importing.
+        from acr_desktop.registry.docker_credentials import lookup
+
+        fallback = lookup
+    transport = Transport(timeout=(5.0, opts.timeout), credential_fallback=fallback)
     transport.set_connection_settings(
         registry,
         ConnectionSettings(
@@ -200,19 +233,12 @@ def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:
         saved = store.resolve(registry, opts.username) if store.persistent() else None
         if saved is None:
             where = f"in {store.backend_name()}" if store.persistent() else "(no keyring here)"
-            print(
+            _say(
                 f"acr-desktop: no saved secret for {opts.username} at {registry} {where}; "
-                "give it with --password-stdin",
-                file=sys.stderr,
+                "give it with --password-stdin"
             )
             return None
         transport.set_credentials(registry, saved.credentials)
-    else:
-        # Imported only here: with credentials given, the Docker config (and the subprocess
-        # machinery its credential helpers need) is never read, so not worth importing.
-        from acr_desktop.registry.docker_credentials import lookup
-
-        transport.credential_fallback = lookup
     return transport
 
 
@@ -222,17 +248,26 @@ def _report_found(transport: Transport, registry: str) -> None:
     if found is None:
         return
     for problem in found.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        _say(f"warning: {problem}")
     if found.found is not None:
-        print(f"note: signed in with credentials from {found.found.source}", file=sys.stderr)
+        _say(f"note: signed in with credentials from {found.found.source}")
+
+
+def _say(line: str) -> None:
+    """One line on stderr. Every message the CLI prints goes through here (and the report through
+    `write_line` too): server and reference text comes out as plain text, control characters shown
+    escaped, never acted on by the terminal."""
+    from acr_desktop.text import write_line
+
+    write_line(sys.stderr, line)
 
 
 def _tls_hint(reason: str) -> str:
-    from acr_desktop.registry import http
+    from acr_desktop.registry.tls import CLIENT_CERT, NOT_HTTPS
 
-    if reason == http.NOT_HTTPS:
+    if reason == NOT_HTTPS:
         return "--plain-http, if this registry serves plain HTTP (only on a network you trust)"
-    if reason == http.CLIENT_CERT:
+    if reason == CLIENT_CERT:
         return "--client-cert FILE --client-key FILE"
     return (
         "--ca-bundle FILE trusts the registry's CA; --insecure-skip-tls-verify skips the "

@@ -18,6 +18,7 @@ LOG_FILE = "acr-desktop.log"
 MAX_BYTES = 1024 * 1024
 BACKUPS = 3
 HIDDEN = "<redacted>"
+MAX_RECORD_CHARS = 64 * 1024  # a record's message (and its traceback) beyond this is cut
 FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 
 APP_FOLDER = "ACR Desktop"  # the log folder's name on Windows and macOS
@@ -43,9 +44,10 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
             re.compile(rf"(?i)\b((?:{_SECRET_KEYS})=)[^\s&'\",;)}}\]]+"),
             rf"\1{HIDDEN}",
         ),
-        # "token": "…" and 'password': '…' in JSON and reprs.
+        # "token": "…" and 'password': '…' in JSON and reprs; to the end of the text if unclosed
+        # (a record cut short in the middle of the value).
         (
-            re.compile(rf"""(?i)(['"](?:{_SECRET_KEYS})['"]\s*:\s*)(['"])(?:(?!\2).)*\2"""),
+            re.compile(rf"""(?i)(['"](?:{_SECRET_KEYS})['"]\s*:\s*)(['"])(?:(?!\2).)*(?:\2|\Z)"""),
             rf"\1\2{HIDDEN}\2",
         ),
         # user:secret@ in a URL. Anchored on "://" alone: a scheme pattern before it was tried at
@@ -91,19 +93,36 @@ def redact(text: str) -> str:
     return _base64().sub(lambda m: HIDDEN if _is_basic_blob(m[0]) else m[0], text)
 
 
+def bounded(text: str, limit: int = MAX_RECORD_CHARS, *, keep_end: bool = False) -> str:
+    """`text` cut to at most `limit` characters (its start, or its end with `keep_end`), with a
+    note saying how much was left out. The cut moves to whitespace, so no half of a secret (a
+    URL's password, a Basic blob) is left for `redact()` to miss: run this first, then redact."""
+    if len(text) <= limit:
+        return text
+    if keep_end:
+        tail = text[-limit:]
+        tail = tail[min((i for i in map(tail.find, " \t\r\n") if i >= 0), default=limit) :]
+        return f"[{len(text) - len(tail):,} characters not logged] …{tail}"
+    head = text[:limit]
+    head = head[: max(head.rfind(c) for c in " \t\r\n") + 1]  # "" if one endless word
+    return f"{head} … [{len(text) - len(head):,} more characters not logged]"
+
+
 class RedactingFilter(logging.Filter):
-    """Redacts a record's message, traceback and stack in place, so every handler after this
-    one (and the file) sees only the redacted text."""
+    """Bounds and redacts a record's message, traceback and stack in place, so every handler
+    after this one (and the file) sees only the redacted text, at most MAX_RECORD_CHARS each
+    (a server's megabyte in an error message costs the log 64 KiB)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        record.msg = redact(bounded(record.getMessage()))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            # A traceback's end says what happened and where: that is the part kept.
+            record.exc_text = redact(bounded(record.exc_text, keep_end=True))
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = redact(bounded(record.stack_info, keep_end=True))
         return True
 
 

@@ -12,7 +12,7 @@ from acr_desktop.registry.manifest import (
     ImageManifest,
     Schema1Manifest,
 )
-from acr_desktop.text import format_size, plural
+from acr_desktop.text import format_size, plural, write_line
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
@@ -81,15 +81,18 @@ def build_report(inspection: Inspection) -> dict[str, Any]:
 
 
 def write_report(summary: dict[str, Any], out: TextIO) -> None:
+    """The text form. Every line goes through `write_line`: tags, media types, platforms and
+    annotations are the registry's text, shown as text (no escape sequence reaches the terminal)."""
     _write_part(summary, out)
     if "selected" in summary:
-        out.write("\nSelected platform:\n")
+        write_line(out, "")
+        write_line(out, "Selected platform:")
         _write_part(summary["selected"], out, indent="  ")
 
 
 def _write_part(part: dict[str, Any], out: TextIO, indent: str = "") -> None:
     def line(label: str, value: str) -> None:
-        out.write(f"{indent}{label + ':':<12}{value}\n")
+        write_line(out, f"{indent}{label + ':':<12}{value}")
 
     if part["verified"]:
         check = f"verified ({part['verified_by']})"
@@ -101,28 +104,28 @@ def _write_part(part: dict[str, Any], out: TextIO, indent: str = "") -> None:
     line("Digest", f"{part['digest']}  [{check}]")
     line("Media type", f"{part['media_type_name']} ({part['media_type']})")
     if part["kind"] == "index":
-        out.write(f"{indent}Platforms:\n")
+        write_line(out, f"{indent}Platforms:")
         for p in part["platforms"]:
             name = p["platform"] or "?"
             if p["os_version"]:
                 name += f" ({p['os_version']})"
-            out.write(f"{indent}  {name:<28} {p['digest']}  {format_size(p['size'])}\n")
+            write_line(out, f"{indent}  {name:<28} {p['digest']}  {format_size(p['size'])}")
         for a in part["attestations"]:
             target = next(
                 (p["platform"] for p in part["platforms"] if p["digest"] == a["for"]), "?"
             )
-            out.write(f"{indent}  attestation for {target:<12} {a['digest']}\n")
+            write_line(out, f"{indent}  attestation for {target:<12} {a['digest']}")
     elif part["kind"] in ("image", "artifact", "schema1"):
         if part.get("artifact_type"):
             line("Artifact", part["artifact_type"])
         if part.get("config"):
             cfg = part["config"]
             line("Config", f"{cfg['digest']}  {format_size(cfg['size'])}")
-        out.write(f"{indent}Layers:\n")
+        write_line(out, f"{indent}Layers:")
         for i, layer in enumerate(part["layers"], 1):
-            out.write(
-                f"{indent}  {i:>3}  {layer['digest']}  {format_size(layer['size']):>9}  "
-                f"{mt.plain_name(layer['media_type']) if layer['media_type'] else ''}\n"
+            kind = mt.plain_name(layer["media_type"]) if layer["media_type"] else ""
+            write_line(
+                out, f"{indent}  {i:>3}  {layer['digest']}  {format_size(layer['size']):>9}  {kind}"
             )
         if "total_size" in part:
             line(

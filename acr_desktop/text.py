@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import TextIO
+
 _UNITS = ("B", "kB", "MB", "GB", "TB")
 
 
@@ -26,3 +29,31 @@ def short_digest(digest: str, length: int = 12) -> str:
     """`sha256:0123456789ab…` → `sha256:0123456789ab` (the form `docker images` shows)."""
     algorithm, _, hexpart = digest.partition(":")
     return f"{algorithm}:{hexpart[:length]}" if hexpart else digest
+
+
+# What a terminal would act on rather than show: C0 controls (ESC starts colour, cursor and
+# title sequences; BEL, BS and CR redraw the line), DEL, C1 controls (0x9b is a one-byte CSI),
+# the bidi embeddings, overrides, isolates and marks that reorder what is shown, the line and
+# paragraph separators, and lone surrogates (which cannot be encoded, so printing them raises).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_UNSAFE_IN_LINE = re.compile(f"[\t\n]|{_UNSAFE.pattern}")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, *, newlines: bool = False) -> str:
+    """`text` from a server or a reference, safe to print: every control character, escape
+    sequence introducer, bidi control and lone surrogate shown as a visible `\\x1b` / `\\u202e`
+    (so the rest of a sequence is harmless text). Tabs and newlines are escaped too unless
+    `newlines`: a server cannot start a line of its own in a one-line message."""
+    return (_UNSAFE if newlines else _UNSAFE_IN_LINE).sub(_escaped, text)
+
+
+def write_line(out: TextIO, text: str) -> None:
+    """Write one line of output through `terminal_safe`: where the CLI's text meets a terminal."""
+    out.write(terminal_safe(text) + "\n")

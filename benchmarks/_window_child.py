@@ -150,7 +150,7 @@ def launch(kind: str, settings_path: str | None) -> int:
             # The window's warm-up import is a job on its runner, started 250 ms after it is made.
             runner = getattr(window, "runner", None)
             if runner is not None:
-                runner.pool.waitForDone(10_000)
+                runner.wait(10_000)
             emit({"keyring_after_warm_up": "keyring" in sys.modules})
             app.quit()
 

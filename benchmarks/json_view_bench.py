@@ -186,10 +186,10 @@ def child(original: str | None, compact: bool) -> dict[str, Any]:
 
         def typing() -> None:
             for i, char in enumerate(TERM):
-                QTimer.singleShot(40 * i, lambda char=char: view.find_edit.insert(char))
+                QTimer.singleShot(40 * i, lambda char=char: view.find_bar.edit.insert(char))
 
         row["find"] = measure(typing, after_ms=40 * len(TERM))
-        row["find_count"] = view.find_count.text()
+        row["find_count"] = view.find_bar.count.text()
         view.close_find()
         quiet(0.5)
         last = json.loads(raw)["manifests"][-1]["digest"]

@@ -8,4 +8,6 @@ export QT_QPA_PLATFORM=offscreen
 V=.venv/bin
 echo "== ruff"; $V/ruff check . && $V/ruff format --check .
 echo "== mypy"; $V/mypy
-echo "== pytest"; $V/python -m pytest "$@"
+# An outer bound: a hang in C code (where pytest-timeout's signal cannot reach) must fail the run,
+# not hold CI until its own limit.
+echo "== pytest"; timeout --signal=KILL "${ACR_TEST_TIMEOUT:-1800}" $V/python -m pytest "$@"

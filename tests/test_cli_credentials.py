@@ -111,7 +111,7 @@ def test_username_alone_uses_the_keyring(
 def test_username_alone_without_a_keyring(
     docker_env: DockerEnv, token_registry: Registry, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with installed_keyring(fail.Keyring()):  # type: ignore[no-untyped-call]  # keyring is untyped
+    with installed_keyring(fail.Keyring()):
         code, _out, err = run(f"{token_registry.host}/test/app:oci", "-u", "u", capsys=capsys)
     assert code == EXIT_USAGE
     assert "(no keyring here); give it with --password-stdin" in err

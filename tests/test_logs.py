@@ -6,6 +6,7 @@ import base64
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,3 +158,47 @@ def test_importing_logs_leaves_platformdirs_for_later() -> None:
         "assert 'platformdirs' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ".A" * 500_000,  # a dotted run: a URL scheme could start at each of its word boundaries
+        ":password" + "-a" * 500_000,
+        "eyJ." * 250_000,
+        "'token':'" * 111_111,
+        "Bearer " * 142_857,
+        "A" * 1_000_000 + "===",
+    ],
+    ids=["dotted", "dashed", "jwt-starts", "json-keys", "bearers", "base64-run"],
+)
+def test_redaction_is_linear_on_a_megabyte_of_adversarial_text(text: str) -> None:
+    """Each took minutes to hours when a pattern rescanned the rest of the text at every start;
+    linear, a megabyte takes well under a second (the bound is generous for a busy machine)."""
+    start = time.process_time()
+    redact(text)
+    assert time.process_time() - start < 5
+
+
+def test_a_huge_record_is_cut_with_a_note_and_still_redacted() -> None:
+    secret_at_the_cut = "https://bob:pw-SECRET-" + "x" * 200 + "@registry.example/v2/"
+    message = "word " * (logs.MAX_RECORD_CHARS // 5 - 10) + secret_at_the_cut + " more" * 1000
+    record = _record("%s", message)
+    assert RedactingFilter().filter(record)
+    text = record.getMessage()
+    assert len(text) <= logs.MAX_RECORD_CHARS + 100
+    assert text.endswith("more characters not logged]")
+    assert "SECRET" not in text
+    assert redact('{"token": "t SECRET') == '{"token": "<redacted>"'  # a value cut before its end
+
+
+def test_a_huge_traceback_keeps_its_end() -> None:
+    try:
+        raise ValueError("x " * logs.MAX_RECORD_CHARS + "Authorization: Basic " + BASIC_BLOB)
+    except ValueError as exc:
+        record = _record("failed", exc=exc)
+    assert RedactingFilter().filter(record)
+    assert record.exc_text is not None
+    assert len(record.exc_text) <= logs.MAX_RECORD_CHARS + 100
+    assert record.exc_text.startswith("[") and "characters not logged]" in record.exc_text
+    assert record.exc_text.endswith(f"Authorization: {HIDDEN}")

@@ -49,9 +49,9 @@ def claims(token: str, registry: Registry) -> dict[str, Any]:
     cert = x509.load_pem_x509_certificate(registry.token_server.cert_path.read_bytes())
     decoded: dict[str, Any] = jwt.decode(
         token,
-        cert.public_key(),
+        cert.public_key(),  # type: ignore[arg-type]  # an EC key from the test rig
         algorithms=["ES256"],
-        audience=registry.host,  # type: ignore[arg-type]
+        audience=registry.host,
     )
     return decoded
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from requests.structures import CaseInsensitiveDict
 
 from acr_desktop.registry import mediatypes as mt
-from acr_desktop.registry.acr import TagInfo
 from acr_desktop.registry.auth import Access, Token, repository_scope
 from acr_desktop.registry.content_cache import ContentCache
 from acr_desktop.registry.digest import compute_digest, digest_algorithm, matches, verify
@@ -19,19 +19,17 @@ from acr_desktop.registry.errors import (
     RegistryError,
     TooLarge,
 )
-from acr_desktop.registry.image_config import ImageConfig, parse_config
-from acr_desktop.registry.listing import (
-    MAX_LIST_PAGE_BYTES,
-    Listings,
-    Pages,
-    Referrers,
-    next_link,
-)
 from acr_desktop.registry.manifest import Descriptor, Manifest, parse_manifest
 from acr_desktop.registry.problems import RequestContext, looks_like_registry, not_a_registry
+from acr_desktop.registry.redaction import quotable
 from acr_desktop.registry.reference import Reference
-from acr_desktop.registry.sending import MiB, Response
+from acr_desktop.registry.sending import MAX_LIST_PAGE_BYTES, MiB, Response
 from acr_desktop.registry.transport import Transport
+
+if TYPE_CHECKING:  # imported when first used: an inspect from the CLI needs neither
+    from acr_desktop.registry.acr import TagInfo
+    from acr_desktop.registry.image_config import ImageConfig
+    from acr_desktop.registry.listing import Listings, Pages, Referrers
 
 MAX_MANIFEST_BYTES = 4 * MiB
 MAX_CONFIG_BYTES = 4 * MiB
@@ -87,7 +85,15 @@ class RegistryClient:
     def __init__(self, transport: Transport | None = None) -> None:
         self.transport = transport or Transport()
         self.cache = ContentCache()
-        self.listings = Listings(self.transport, lambda ref: self.get_manifest(ref).manifest)
+        self._listings: Listings | None = None
+
+    @property
+    def listings(self) -> Listings:
+        if self._listings is None:
+            from acr_desktop.registry.listing import Listings
+
+            self._listings = Listings(self.transport, lambda ref: self.get_manifest(ref).manifest)
+        return self._listings
 
     # -- lists (see listing.py) ----------------------------------------------------------------
     def iter_tags(self, registry: str, repository: str) -> Pages[str]:
@@ -161,7 +167,8 @@ class RegistryClient:
 
     def _verified_manifest(self, ref: Reference, resp: Response) -> FetchedManifest:
         raw = resp.body
-        header = resp.headers.get("Docker-Content-Digest") or None
+        # Server text, shown as is by the CLI and the window: printable and bounded.
+        header = quotable(resp.headers.get("Docker-Content-Digest") or "", limit=200) or None
         warnings: list[str] = []
         if ref.digest:
             digest = compute_digest(raw, digest_algorithm(ref.digest))
@@ -241,6 +248,8 @@ class RegistryClient:
         return resp.body
 
     def get_config(self, ref: Reference, descriptor: Descriptor) -> FetchedConfig:
+        from acr_desktop.registry.image_config import parse_config
+
         raw = self.get_blob(ref, descriptor, max_bytes=MAX_CONFIG_BYTES)
         return FetchedConfig(raw, parse_config(raw))
 
@@ -263,12 +272,4 @@ class RegistryClient:
         return SignInResult(registry, "bearer", token.granted if token else None)
 
 
-__all__ = [
-    "ContentCache",
-    "FetchedConfig",
-    "FetchedManifest",
-    "Pages",
-    "Referrers",
-    "RegistryClient",
-    "next_link",
-]
+__all__ = ["ContentCache", "FetchedConfig", "FetchedManifest", "RegistryClient"]

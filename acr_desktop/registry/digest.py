@@ -25,7 +25,7 @@ def compute_digest(data: bytes, algorithm: str = "sha256") -> str:
 
 
 def digest_algorithm(digest: str) -> str:
-    return digest.split(":", 1)[0]
+    return clean_text(digest.split(":", 1)[0])
 
 
 def matches(data: bytes, digest: str) -> bool:

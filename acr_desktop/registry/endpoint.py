@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from acr_desktop.registry.auth import Credentials, TokenCache
 from acr_desktop.registry.challenge import Challenge
@@ -40,6 +41,18 @@ class Endpoint:
         if self.given is not None or self.found is None or self.found.found is None:
             return None, None
         return self.found.found.credentials, self.found.found.source
+
+    @property
+    def token_service(self) -> str | None:
+        """Where a password or token is sent to be exchanged, when that is not the registry
+        itself: the host (and port) of the bearer challenge's realm; else None."""
+        if self.challenge is None or self.challenge.scheme != "bearer":
+            return None
+        try:
+            host = urlsplit(self.challenge.realm or "").netloc.rsplit("@", 1)[-1]
+        except ValueError:
+            return None
+        return host if host and host.lower() != registry_api_host(self.registry).lower() else None
 
     @property
     def base_url(self) -> str:

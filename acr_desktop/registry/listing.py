@@ -17,11 +17,10 @@ from acr_desktop.registry.json_doc import load_json
 from acr_desktop.registry.manifest import Descriptor, ImageIndex, Manifest, parse_manifest
 from acr_desktop.registry.problems import RequestContext
 from acr_desktop.registry.reference import Reference
-from acr_desktop.registry.sending import MiB, declared_length, origin
+from acr_desktop.registry.sending import MAX_LIST_PAGE_BYTES, MiB, declared_length, origin
 from acr_desktop.registry.transport import Transport
 
 MAX_MANIFEST_BYTES = 4 * MiB
-MAX_LIST_PAGE_BYTES = 16 * MiB
 PAGE_SIZE = 1000
 MAX_PAGES = 1000  # pages of one list followed before stopping (and saying so)
 MAX_ENTRIES = 1_000_000  # entries of one list kept before stopping (and saying so)

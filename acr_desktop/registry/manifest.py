@@ -29,13 +29,13 @@ class Platform:
     @classmethod
     def parse(cls, text: str) -> Platform:
         """`os/arch[/variant]`, e.g. `linux/arm64/v8`."""
+        text = clean_text(text)  # the parts are shown and compared: they must encode
         parts = text.strip().lower().split("/")
         if len(parts) not in (2, 3) or not all(parts):
-            shown = clean_text(text)
             raise InvalidReference(  # a ValueError too, as callers expect
-                f"“{shown}” is not a platform: use os/architecture[/variant]",
+                f"“{text}” is not a platform: use os/architecture[/variant]",
                 part="platform",
-                text=shown,
+                text=text,
             )
         return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 

@@ -15,7 +15,6 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 import weakref
@@ -23,9 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acr_desktop.registry.errors import Cancelled
+
+if TYPE_CHECKING:  # subprocess costs the CLI start-up time; only callers that run one need it
+    import subprocess
 
 WaitObserver = Callable[[float, int], None]  # (seconds, attempt)
 POLL_SECONDS = 0.05  # how soon after a cancel or a deadline the watchdog ends what blocks
@@ -114,8 +116,8 @@ def sleep_cancellable(seconds: float) -> None:
 
 # -- ending what blocks ----------------------------------------------------------------------------
 def register_socket_owner(owner: Any) -> None:
-    """Shut down `owner.sock` (an HTTP connection's socket, whatever it is at that moment) when
-    the current operation is cancelled or times out. Registering again (a pooled connection
+    """Shut down `owner` (a socket, or anything with a `.sock`, read at that moment) when the
+    current operation is cancelled or times out. Registering again (a pooled connection
     reused by another operation) moves it to the new operation. No-op outside an operation."""
     op = _current.get()
     if op is not None:
@@ -131,7 +133,7 @@ def register_process(process: subprocess.Popen[Any], *, group: bool = False) -> 
 
 
 def _shutdown_sock(owner: Any) -> None:
-    sock = getattr(owner, "sock", None)
+    sock = owner if isinstance(owner, socket.socket) else getattr(owner, "sock", None)
     if isinstance(sock, socket.socket):
         with contextlib.suppress(OSError):
             # The plain socket's shutdown, also for an SSLSocket: its own would drop the TLS

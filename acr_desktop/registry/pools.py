@@ -1,6 +1,6 @@
-"""HTTP connections that the current operation can interrupt: each connection registers itself
-with `operation.register_socket_owner` when a request is sent on it, so a cancel or a deadline
-shuts its socket down and a read blocked on a slow server returns at once.
+"""HTTP connections that the current operation can interrupt: each connection registers its
+socket with `operation.register_socket_owner` when it connects or sends a request, so a cancel or
+a deadline shuts the socket down and a read blocked on a slow server returns at once.
 
 urllib3 picks the connection class from the pool's `ConnectionCls` and the pool class from the
 pool manager's `pool_classes_by_scheme`. Both are documented attributes of urllib3 2.x but not a
@@ -19,15 +19,28 @@ from urllib3.poolmanager import PoolManager
 from acr_desktop.registry.operation import register_socket_owner
 
 
+# The socket itself is registered, not the connection: http.client drops `conn.sock` as soon as
+# an answer says the connection will close (Content-Length with `Connection: close`, or a body
+# read to EOF), while the answer goes on reading from that socket.
 class WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        register_socket_owner(self.sock)
+
     def request(self, *args: Any, **kwargs: Any) -> None:
-        register_socket_owner(self)
+        if self.sock is not None:  # a pooled connection, now serving this operation
+            register_socket_owner(self.sock)
         super().request(*args, **kwargs)
 
 
 class WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        register_socket_owner(self.sock)
+
     def request(self, *args: Any, **kwargs: Any) -> None:
-        register_socket_owner(self)
+        if self.sock is not None:
+            register_socket_owner(self.sock)
         super().request(*args, **kwargs)
 
 

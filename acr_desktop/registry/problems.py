@@ -251,7 +251,9 @@ def _token_service_error(
     resp: Response, ctx: RequestContext, code: str | None, message: str | None, kw: dict[str, Any]
 ) -> RegistryError:
     said = f" It said: {_sentence(message)}" if message else ""
-    who = f"The token service at {ctx.service or 'an unknown host'} (used by {ctx.registry})"
+    answered = urlsplit(resp.url).netloc  # after a redirect: the host that answered
+    host = answered if answered and answered != ctx.service else ctx.service
+    who = f"The token service at {host or 'an unknown host'} (used by {ctx.registry})"
     if resp.status == 429:
         wait = retry_after_seconds(resp.headers.get("Retry-After"))
         return RateLimited(f"{who} is limiting requests.{said}", retry_after=wait, **kw)

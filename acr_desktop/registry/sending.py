@@ -22,11 +22,13 @@ from acr_desktop.registry.errors import (
     TooLarge,
 )
 from acr_desktop.registry.operation import check_cancelled, current_operation, remaining
+from acr_desktop.registry.redaction import quotable
 
 log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 MAX_REDIRECTS = 5
+MAX_LIST_PAGE_BYTES = 16 * MiB  # one page of tags, repositories or ACR metadata
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 MAX_LENGTH_DIGITS = 19  # 2**63 has 19 digits: no body this reads is longer
@@ -268,7 +270,8 @@ def _broken(url: str, exc: Exception) -> RegistryUnreachable:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
+    """The host of `url` for a sentence: a server may have named it (a redirect's Location)."""
+    return quotable(urlsplit(url).netloc or url, limit=120)
 
 
 def _loggable(url: str) -> str:

@@ -136,10 +136,7 @@ def fetch_token(
             raise _refused(registry, creds, source, resp.status)
         if not 200 <= resp.status < 300:
             raise error_for(resp, ctx, username=creds.username if creds else None, secrets=secrets)
-        try:
-            body = load_json(resp.body, what=f"answer of the token service at {service}")
-        except InvalidResponse:
-            body = None
+        body = load_json(resp.body, what=f"answer of the token service at {service}")
         token = token_from_response(body, now())
         if token is None:
             raise InvalidResponse(

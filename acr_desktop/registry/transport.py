@@ -132,6 +132,11 @@ class Transport:
     def challenge(self, registry: str) -> Challenge | None:
         return self.endpoint(registry).challenge
 
+    def token_service(self, registry: str) -> str | None:
+        """The host `registry` sends sign-in to when it is another host (Docker Hub:
+        auth.docker.io), learned from its challenge; None if it is the registry or not known."""
+        return self.endpoint(registry).token_service
+
     def rate_limit(self, registry: str) -> RateLimitStatus | None:
         """The rate limit `registry` reported last (Docker Hub's `ratelimit-*` headers)."""
         return self.endpoint(registry).rate_limit

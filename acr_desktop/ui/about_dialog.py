@@ -25,6 +25,7 @@ from acr_desktop import __version__
 from acr_desktop.logs import log_dir
 from acr_desktop.ui.clipboard import copy_text
 from acr_desktop.ui.desktop import app_icon, show_log_folder
+from acr_desktop.ui.plain import plain
 
 if TYPE_CHECKING:
     from acr_desktop.credentials import CredentialStore
@@ -77,7 +78,7 @@ class AboutDialog(QDialog):
         form = QFormLayout()
         self.values: dict[str, QLabel] = {}
         for key, value in self.facts.items():
-            label = QLabel(value)
+            label = plain(QLabel(value))
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
             self.values[key] = label

@@ -74,9 +74,28 @@ def create_window(reference: str | None) -> MainWindow:
 
 def run(reference: str | None, qt_args: list[str]) -> int:
     app = create_app(qt_args)
+    app.setQuitOnLastWindowClosed(True)
     window = create_window(reference)
     log.info("Main window open")
     code = app.exec()
+    # Closing the window cancelled every job and waited a bounded time for the worker threads.
+    if window.runner.stuck or not window.runner.shutdown(wait_ms=500):
+        window.preferences.sync()  # what closing the window saved
+        _exit_now(code)
     del window
     log.info("ACR Desktop quit (exit code %s)", code)
     return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process now: a worker thread is still blocked in a read nothing can interrupt,
+    and neither Qt (the thread pool's destructor) nor Python (finalising under a running
+    thread) would end it. The log is written first."""
+    import os
+
+    log.warning("ACR Desktop quit with a worker thread still blocked (exit code %s)", code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    os._exit(code)

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
 
 from acr_desktop.registry.image_config import ImageConfig
 from acr_desktop.ui.models import HistoryModel
+from acr_desktop.ui.plain import plain
 from acr_desktop.ui.tables import RowTable
 
 
 def _field() -> QLabel:
-    label = QLabel()
+    label = plain(QLabel())  # the image's own text
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setWordWrap(True)
     label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -87,7 +88,7 @@ class HistoryView(QWidget):
             ("Copy command", lambda rows: [r.created_by for r in rows])  # type: ignore[attr-defined]
         ]
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.note = QLabel()
+        self.note = plain(QLabel())
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.table)

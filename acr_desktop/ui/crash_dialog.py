@@ -34,6 +34,7 @@ from acr_desktop import __version__
 from acr_desktop.logs import redact
 from acr_desktop.ui.clipboard import copy_text
 from acr_desktop.ui.desktop import show_log_folder
+from acr_desktop.ui.plain import plain
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class CrashDialog(QDialog):
         self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         where = f"The log is in {log_path}" if log_path else "No log file could be written."
-        self.log_label = QLabel(where)
+        self.log_label = plain(QLabel(where))
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.log_label.setWordWrap(True)
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from acr_desktop.credentials import CredentialStore
 from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
+from acr_desktop.registry.challenge import Challenge
 from acr_desktop.registry.client import RegistryClient, SignInResult
 from acr_desktop.registry.docker_credentials import CredentialLookup
 from acr_desktop.registry.errors import InvalidReference, RegistryError
@@ -31,6 +32,7 @@ from acr_desktop.ui.colours import ERROR_COLOUR, OK_COLOUR
 from acr_desktop.ui.form_parts import WrappedLabel, row
 from acr_desktop.ui.found_sign_in import FoundSignIn
 from acr_desktop.ui.preferences import Preferences
+from acr_desktop.ui.secret_destination import destination_note
 from acr_desktop.ui.worker import Job, JobRunner
 
 KIND_PASSWORD = "password"
@@ -64,9 +66,13 @@ class CredentialsDialog(QDialog):
         message: str | None = None,
         preferences: Preferences | None = None,
         find_credentials: Callable[[str], CredentialLookup] | None = None,
+        challenge: Callable[[str], Challenge | None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # What the registry asked for (a 401's challenge), learned by the window or by a test.
+        self._challenge = challenge or (lambda _registry: None)
+        self._learned: dict[str, Challenge | None] = {}
         self._store = store
         self._runner = runner
         self._repository = repository
@@ -111,6 +117,8 @@ class CredentialsDialog(QDialog):
             self.forget_button,
         ):
             button.setAutoDefault(False)  # Enter means OK
+        self.destination_label = WrappedLabel()  # where the secret is sent, if not the registry
+        self.destination_label.setVisible(False)
         self.result_label = WrappedLabel()
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(
@@ -146,6 +154,7 @@ class CredentialsDialog(QDialog):
         form.addRow("Sign in &with:", self.kind_combo)
         form.addRow("&Username:", self.username_edit)
         form.addRow(self.secret_label, row(self.secret_edit, self.show_button))
+        form.addRow("", self.destination_label)
         form.addRow("", self.remember_check)
         form.addRow("", self.session_note)
         form.addRow("", test_row)
@@ -213,6 +222,7 @@ class CredentialsDialog(QDialog):
 
     def _inputs_changed(self) -> None:
         """Any edit makes an earlier test answer meaningless: drop it."""
+        self._show_destination()
         if self._job is not None:
             self._job.cancel()
         self._set_testing(None)
@@ -230,6 +240,17 @@ class CredentialsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(registry_ok and filled)
         self.test_button.setEnabled(registry_ok and filled and self._job is None)
         self.forget_button.setEnabled(registry_ok and user)
+
+    def _show_destination(self) -> None:
+        """Name the token service the secret goes to, when it is another host."""
+        registry, kind = self.registry(), self.kind()
+        challenge = self._learned.get(registry) or self._challenge(registry)
+        note = destination_note(registry, challenge, refresh_token=kind == KIND_REFRESH_TOKEN)
+        shown = note if kind != KIND_ANONYMOUS else ""
+        if shown != self.destination_label.text():
+            self.destination_label.setText(shown)
+            self.destination_label.setVisible(bool(shown))
+            self._fit_height()
 
     def _set_testing(self, job: Job | None) -> None:
         self._job = job
@@ -263,18 +284,26 @@ class CredentialsDialog(QDialog):
         registry, credentials, repository = self.registry(), self.credentials(), self._repository
         connection = self._preferences.connection_settings(registry)
 
+        transport = Transport()
+        transport.set_connection_settings(registry, connection)
+        transport.set_credentials(registry, credentials)
+
         def sign_in() -> SignInResult:
-            transport = Transport()
-            transport.set_connection_settings(registry, connection)
-            transport.set_credentials(registry, credentials)
             return RegistryClient(transport).sign_in(registry, repository)
 
         job = self._runner.start("sign-in", sign_in)
         job.returned.connect(self._signed_in)
         job.errored.connect(self._sign_in_failed)
+        job.settled.connect(lambda: self._learn(registry, transport.challenge(registry)))
         job.settled.connect(self._test_settled)
         self._set_testing(job)
         self._show_result(f"Signing in to {registry}…", None)
+
+    def _learn(self, registry: str, challenge: Challenge | None) -> None:
+        """The test sign-in met the registry's challenge: say where the secret went."""
+        if challenge is not None:
+            self._learned[registry] = challenge
+            self._show_destination()
 
     def _test_settled(self) -> None:
         job = self._job

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
+from acr_desktop.ui.models import PlatformRow, platform_rows
 from acr_desktop.ui.worker import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -51,13 +52,16 @@ class InspectController(QObject):
         client: Callable[[], RegistryClient],
         prepare: Callable[[str], None],
         parent: QObject | None = None,
+        timeout: Callable[[], float | None] = lambda: None,
     ) -> None:
         super().__init__(parent)
+        self._timeout = timeout  # seconds one inspection may take, read at each start
         self._runner = runner
         self._client = client
         self._prepare = prepare
         self.current: Reference | None = None
         self.inspection: Inspection | None = None
+        self.platform_rows: list[PlatformRow] | None = None  # of the index of `inspection`
         self._started_at = 0.0
         self.elapsed_ms = 0.0  # of the last inspection shown
 
@@ -97,16 +101,25 @@ class InspectController(QObject):
         self._runner.cancel(CHANNEL)
         return True
 
-    def _start(self, work: Callable[[], Any], status: str) -> Job:
+    def _start(self, work: Callable[[], Inspection], status: str) -> Job:
         self._started_at = time.perf_counter()
-        job = self._runner.start(CHANNEL, work, on_wait=self.waiting.emit)
+
+        def work_and_rows() -> tuple[Inspection, list[PlatformRow] | None]:
+            ins = work()
+            # An index may hold 20,000 entries: its rows are grouped here, not on the UI thread.
+            return ins, platform_rows(ins.index) if ins.index is not None else None
+
+        job = self._runner.start(
+            CHANNEL, work_and_rows, on_wait=self.waiting.emit, timeout=self._timeout()
+        )
         job.returned.connect(self._returned)
         job.errored.connect(self.failed.emit)
         job.settled.connect(self.settled.emit)
         self.started.emit(status)
         return job
 
-    def _returned(self, ins: Inspection) -> None:
+    def _returned(self, answer: tuple[Inspection, list[PlatformRow] | None]) -> None:
+        ins, self.platform_rows = answer
         self.inspection = ins
         self.elapsed_ms = (time.perf_counter() - self._started_at) * 1000
         self.inspected.emit(ins)

@@ -29,13 +29,27 @@ from acr_desktop.ui.models import (
     PlatformRow,
     PlatformsModel,
     ReferrersModel,
+    platform_rows,
 )
+from acr_desktop.ui.plain import plain
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.summary_panel import SummaryPanel
 from acr_desktop.ui.tables import RowTable
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
+
+
+FIT_TO_CONTENTS_ROWS = 200
+PLATFORM_SAMPLES = (
+    "windows",
+    "Architecture",
+    "Variant",
+    "10.0.20348.2340",
+    "sha256:0123456789ab",
+    "999.9 MB",
+    "2 attestations",
+)
 
 
 class Inspector(QWidget):
@@ -74,7 +88,7 @@ class Inspector(QWidget):
         self.platforms_box = QGroupBox("Platforms")
         box = QVBoxLayout(self.platforms_box)
         box.addWidget(self.platforms)
-        self.attestation_note = QLabel()
+        self.attestation_note = plain(QLabel())
         self.attestation_note.setWordWrap(True)
         box.addWidget(self.attestation_note)
 
@@ -86,7 +100,7 @@ class Inspector(QWidget):
             ("Copy size in bytes", lambda rows: [str(r.descriptor.size) for r in rows]),  # type: ignore[attr-defined]
         ]
         self.layers.selectionModel().selectionChanged.connect(self._layer_selected)
-        self.layers_total = QLabel()
+        self.layers_total = plain(QLabel())
         layers_page = QWidget()
         lp = QVBoxLayout(layers_page)
         lp.setContentsMargins(0, 0, 0, 0)
@@ -106,7 +120,7 @@ class Inspector(QWidget):
             ("Copy digest", lambda rows: [r.digest for r in rows]),  # type: ignore[attr-defined]
         ]
         self.referrers.activated.connect(self._referrer_activated)
-        self.referrers_status = QLabel()
+        self.referrers_status = plain(QLabel())  # may hold a server's error text
         self.referrers_status.setWordWrap(True)
         referrers_page = QWidget()
         rp = QVBoxLayout(referrers_page)
@@ -145,16 +159,18 @@ class Inspector(QWidget):
         self._layers_state_restored = False
 
     # -- showing -------------------------------------------------------------------------------
-    def show_inspection(self, ins: Inspection) -> None:
+    def show_inspection(self, ins: Inspection, rows: list[PlatformRow] | None = None) -> None:
+        """Show `ins`; `rows` are its index's platform rows when already made (in the worker)."""
         self.inspection = ins
         self.summary.show_inspection(ins)
         index = ins.index
         self.platforms_box.setVisible(index is not None)
         if index is not None:
-            rows = [PlatformRow(d, index.attestations_of(d.digest)) for d in index.platforms]
+            if rows is None:
+                rows = platform_rows(index)  # linear: attestations grouped in one pass
             self.platforms_model.set_rows(rows)
-            self.platforms.resizeColumnsToContents()
-            count = len(index.attestations)
+            self._fit_platform_columns(len(rows))
+            count = len(index.manifests) - len(rows)
             self.attestation_note.setVisible(count > 0)
             self.attestation_note.setText(
                 f"{plural(count, 'attestation manifest')} (provenance / SBOM) "
@@ -186,6 +202,16 @@ class Inspector(QWidget):
         self.referrers_model.set_rows([])
         self.referrers_status.setText("")
         self._tab_changed(self.tabs.currentIndex())
+
+    def _fit_platform_columns(self, count: int) -> None:
+        """Widths from the contents for a usual index; from the font for a huge one (measuring
+        thousands of cells would freeze the window)."""
+        if count <= FIT_TO_CONTENTS_ROWS:
+            self.platforms.resizeColumnsToContents()
+            return
+        metrics = self.platforms.fontMetrics()
+        for column, sample in enumerate(PLATFORM_SAMPLES):
+            self.platforms.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
 
     def _fill_documents(self, ins: Inspection) -> None:
         self.document.blockSignals(True)
@@ -220,11 +246,10 @@ class Inspector(QWidget):
     def _select_platform_row(self, entry: Descriptor | None) -> None:
         if entry is None:
             return
-        for row in range(self.platforms.proxy.rowCount()):
-            obj = self.platforms.proxy.index(row, 0).data(Qt.ItemDataRole.UserRole + 2)
-            if obj is not None and obj.descriptor.digest == entry.digest:
-                self.platforms.selectRow(row)
-                return
+        row = self.platforms_model.row_of(entry.digest)
+        if row >= 0:
+            shown = self.platforms.proxy.mapFromSource(self.platforms_model.index(row, 0))
+            self.platforms.selectRow(shown.row())
 
     def shown_reference(self) -> Reference | None:
         """The manifest in the layers table (the platform's image for an index), by digest."""

@@ -1,8 +1,10 @@
 """The raw manifest pane: pretty or exact JSON, highlighted, with find and descriptor marking.
 
 Big documents never hold the UI thread for long: they are pretty-printed and indexed on a worker,
-put into the editor a piece per event-loop turn, coloured only where visible
-(json_highlight.py) and searched a slice per turn.
+put into the editor a piece per event-loop turn with long lines cut into display blocks
+(json_text.ShownText; Copy still gives the exact text), coloured only where visible
+(json_parts.py) and searched a slice per turn. An empty view costs next to nothing: fonts,
+colours and the worker come with the first document.
 """
 
 from __future__ import annotations
@@ -14,32 +16,30 @@ from array import array
 import shiboken6
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import (
-    QLabel,
-    QPlainTextDocumentLayout,
-    QPlainTextEdit,
-    QToolButton,
-    QWidget,
-)
+from PySide6.QtGui import QPalette, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QLabel, QPlainTextDocumentLayout, QWidget
 
-from acr_desktop.ui.json_highlight import LazyHighlighter
+from acr_desktop.ui.json_parts import FindBar, JsonEditor, LazyHighlighter
 from acr_desktop.ui.json_text import (
+    WRAP,
     PreparedDocument,
     anchor,
     descriptor_spans,
     piece_end,
     prepare,
+    shown_text,
     utf16,
 )
 from acr_desktop.ui.worker import JobRunner
 
-_MATCH, _CURRENT, _NO_MATCH = QColor("#fde68a"), QColor("#f59e0b"), "#ffd6d6"
+_NO_MATCH = "#ffd6d6"  # the find field's background when nothing matches
 _MAX_MARKED = 2000  # matches given a background at once; the count is always exact
 _SYNC_BYTES = 256 * 1024  # bigger documents are pretty-printed and indexed on a worker
 _LOAD_PIECE = 64 * 1024  # characters put into the editor per event-loop turn (~10 ms)
 _FIND_SLICE = 1 << 18  # characters searched per event-loop turn (~15 ms)
 _MARK_MARGIN = 8192  # matches this far outside the viewport are marked too
+_EMPTY = shown_text("")
+_WRAPPED = f"Lines over {WRAP:,} characters are shown in pieces; Copy gives them whole"
 
 
 class JsonView(QWidget):
@@ -56,8 +56,8 @@ class JsonView(QWidget):
         super().__init__(parent)
         self._raw: bytes | None = None
         self._document: PreparedDocument | None = None
-        self._text, self._shown = "", ""  # the text, and as the editor holds it (UTF-16, LF)
-        self._dark, self._current, self._exact = False, -1, False
+        self._view = _EMPTY  # the text shown, in its three forms (see ShownText)
+        self._current, self._exact = -1, False
         self._digest: str | None = None
         self._span: tuple[int, int] | None = None
         self._spans: dict[bool, dict[str, tuple[int, int]]] = {}  # by exact, for _document
@@ -65,10 +65,11 @@ class JsonView(QWidget):
         # Match starts (all matches are as long as the term): an array, not a list of tuples,
         # so 200,000 matches of "a" give the garbage collector nothing to walk.
         self._matches, self._term_length = array("q"), 0
-        self._loaded_to, self._in_editor = 0, False  # how much of _text is in the editor; all?
+        self._loaded_to, self._in_editor = 0, True  # how much of the display text is in; all?
         self._anchor: int | None = None  # where the top line goes once the text is all in
         self._scan: tuple[re.Pattern[str], int, int, bool] | None = None
-        self._runner = JobRunner(self, max_threads=1)
+        self._runner: JobRunner | None = None  # with the first big document
+        self._highlighter: LazyHighlighter | None = None  # with the first document
         self._load_timer = QTimer(self, singleShot=True, interval=0)
         self._load_timer.timeout.connect(self._load_piece)
         self._find_timer = QTimer(self, singleShot=True, interval=0)
@@ -76,56 +77,46 @@ class JsonView(QWidget):
 
         self.exact_toggle = QtWidgets.QCheckBox("Exact bytes")
         self.exact_toggle.setToolTip("Show the bytes exactly as they were received")
+        self.exact_toggle.setEnabled(False)  # until a JSON document arrives
         self.exact_toggle.toggled.connect(self._show_current)
-        self.note_label, self.size_label, self.find_count = QLabel(), QLabel(), QLabel()
-        for label in (self.note_label, self.size_label, self.find_count):
+        self.note_label, self.size_label = QLabel(), QLabel()
+        for label in (self.note_label, self.size_label):
             label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.editor = QPlainTextEdit(readOnly=True, undoRedoEnabled=False)
-        fonts, flags = QtGui.QFontDatabase, Qt.TextInteractionFlag
-        self.editor.setFont(fonts.systemFont(fonts.SystemFont.FixedFont))
-        self.editor.setWordWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        selectable = flags.TextSelectableByMouse | flags.TextSelectableByKeyboard
-        self.editor.setTextInteractionFlags(selectable)
-        self._highlighter = LazyHighlighter(self.editor)
+        self.editor = JsonEditor(self.exact_slice)
         self._remark_timer = QTimer(self, singleShot=True, interval=0)
         self._remark_timer.timeout.connect(self._apply_selections)
         self.editor.verticalScrollBar().valueChanged.connect(self._remark_timer.start)
 
-        self.find_edit = QtWidgets.QLineEdit(placeholderText="Find", clearButtonEnabled=True)
-        self.find_edit.textChanged.connect(lambda _text: self._search(0))
-        self.find_edit.installEventFilter(self)
-        self.find_bar = QWidget()
-        bar = QtWidgets.QHBoxLayout(self.find_bar)
-        bar.setContentsMargins(4, 0, 4, 2)
-        bar.addWidget(self.find_edit, 1)
-        bar.addWidget(self.find_count)
-        for text, tip, slot in (
-            ("↑", "Previous match (Shift+Enter)", self.find_previous),
-            ("↓", "Next match (Enter)", self.find_next),
-            ("✕", "Close (Esc)", self.close_find),
-        ):
-            button = QToolButton(autoRaise=True)
-            button.setText(text)
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
-            bar.addWidget(button)
-        self.find_bar.hide()
+        self._find_bar: FindBar | None = None  # made when first asked for (see find_bar)
 
         top = QtWidgets.QHBoxLayout()
         top.setContentsMargins(6, 2, 6, 0)
         top.addWidget(self.exact_toggle)
         top.addWidget(self.note_label, 1)
         top.addWidget(self.size_label)
-        layout = QtWidgets.QVBoxLayout(self)
+        self._column = layout = QtWidgets.QVBoxLayout(self)  # the find bar joins it later
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
-        layout.addWidget(self.find_bar)
         find = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Find, self, self.open_find)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self._update_palette()
-        self.clear()
+
+    @property
+    def find_bar(self) -> FindBar:
+        """The find row under the editor; most views are never searched, so made on first use."""
+        if self._find_bar is None:
+            self._find_bar = bar = FindBar(self.find_previous, self.find_next, self.close_find)
+            bar.hide()  # before it has a parent: stays hidden when the view is shown
+            bar.edit.textChanged.connect(lambda _text: self._search(0))
+            bar.edit.installEventFilter(self)
+            self._column.addWidget(bar)
+        return self._find_bar
+
+    def _term(self) -> str:
+        """What is searched for: the find bar's text while it is open."""
+        bar = self._find_bar
+        return "" if bar is None or bar.isHidden() else bar.edit.text()
 
     def set_document(self, raw: bytes, prepared: PreparedDocument | None = None) -> None:
         """Show `raw`: pretty-printed when it is JSON, else as text with a note.
@@ -137,27 +128,35 @@ class JsonView(QWidget):
         if prepared is None and len(raw) > _SYNC_BYTES:
             self._use(None)
             self.note_label.setText("Preparing…")
-            job = self._runner.start("prepare", lambda: prepare(raw))
+            job = self._worker().start("prepare", lambda: prepare(raw))
             job.returned.connect(self._use)
             return
         self._use(prepared if prepared is not None else prepare(raw))
 
     def _use(self, document: PreparedDocument | None) -> None:
         self._document, self._spans, self._indexing = document, {}, {}
-        json_ok = document is not None and document.pretty is not None
-        self.exact_toggle.setEnabled(json_ok)
-        self.note_label.setText("" if json_ok or document is None else "Not JSON — shown as text")
+        self.exact_toggle.setEnabled(document is not None and document.pretty is not None)
+        if document is not None and self._highlighter is None:  # the first document
+            fonts = QtGui.QFontDatabase
+            self.editor.setFont(fonts.systemFont(fonts.SystemFont.FixedFont))
+            self._highlighter = LazyHighlighter(self.editor, self._is_dark())
         self._show_current(keep_view=False)
 
     def clear(self) -> None:
-        self._runner.cancel()
+        if self._runner is not None:
+            self._runner.cancel()
         self._raw = self._digest = None
         self._use(None)
         self.size_label.clear()
 
     def text(self) -> str:
-        """The plain text currently shown (pretty or exact)."""
-        return self._text
+        """The plain text currently shown (pretty or exact), without the display cuts."""
+        return self._view.text
+
+    def exact_slice(self, start: int, end: int) -> str:
+        """The characters shown between two editor positions: what Copy gives."""
+        view = self._view
+        return view.source(view.from_display(start), view.from_display(end))
 
     @property
     def loading(self) -> bool:
@@ -167,12 +166,16 @@ class JsonView(QWidget):
     def _show_current(self, _checked: bool = False, keep_view: bool = True) -> None:
         document = self._document
         self._exact = self.exact_toggle.isChecked() or document is None or not document.pretty
-        top = self.editor.cursorForPosition(QPoint(0, 0)).position() if keep_view else 0
-        old = self._shown
-        self._text, self._shown = ("", "") if document is None else document.text(self._exact)
+        top = self._top() if keep_view else 0
+        old = self._view.shown
+        self._view = _EMPTY if document is None else document.text(self._exact)
+        shown = self._view.shown  # find, spans and anchors count in shown positions
         # The same JSON token stays at the top (pretty and exact differ only in blanks).
-        self._anchor = anchor(old, top, self._shown) if top > 0 and self._shown else None
-        self._highlighter.enabled = document is not None and document.pretty is not None
+        self._anchor = anchor(old, top, shown) if top > 0 and shown else None
+        if self._highlighter is not None:
+            self._highlighter.enabled = document is not None and document.pretty is not None
+        notes = [] if document is None or document.pretty else ["Not JSON — shown as text"]
+        self.note_label.setText(" · ".join(notes + [_WRAPPED] * bool(self._view.breaks)))
         # A new document: clearing one of 100,000 lines costs more than building its successor.
         retired, fresh = self.editor.document(), QTextDocument(self.editor)
         fresh.setDocumentLayout(QPlainTextDocumentLayout(fresh))
@@ -188,17 +191,17 @@ class JsonView(QWidget):
 
     def _load_piece(self) -> None:
         """Put the next piece of the text into the editor; the rest on later event-loop turns."""
-        start = self._loaded_to
-        if start and start == len(self._text):  # the last piece went in on the turn before
+        start, display = self._loaded_to, self._view.display
+        if start and start == len(display):  # the last piece went in on the turn before
             self._text_loaded()
             return
-        self._loaded_to = piece_end(self._text, start, _LOAD_PIECE)
+        self._loaded_to = piece_end(display, start, _LOAD_PIECE)
         cursor = QTextCursor(self.editor.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(self._text[start : self._loaded_to])
-        if start == 0:
+        cursor.insertText(display[start : self._loaded_to])
+        if start == 0 and self._highlighter is not None:
             self._highlighter.reset()
-        if start or self._loaded_to < len(self._text):  # a big text: finish on a later turn
+        if start or self._loaded_to < len(display):  # a big text: finish on a later turn
             self._load_timer.start()
         else:
             self._text_loaded()
@@ -210,8 +213,8 @@ class JsonView(QWidget):
         self._span = self._locate(self._digest) if self._digest else None
         if self._anchor is not None:
             self._scroll_to(self._anchor, self._anchor, from_end=True)
-        self._search(self.editor.cursorForPosition(QPoint(0, 0)).position(), select=False)
-        if len(self._shown) > _SYNC_BYTES:
+        self._search(self._top(), select=False)
+        if len(self._view.shown) > _SYNC_BYTES:
             self._index()  # on the worker now, so a later highlight_digest is a lookup
         self.loaded.emit()
 
@@ -232,7 +235,7 @@ class JsonView(QWidget):
 
     def _index(self) -> dict[str, tuple[int, int]] | None:
         """The descriptor spans of the text shown; None while a worker computes them."""
-        document, exact, shown = self._document, self._exact, self._shown
+        document, exact, shown = self._document, self._exact, self._view.shown
         if document is None or exact in self._spans:
             return self._spans.get(exact, {})
         if len(shown) <= _SYNC_BYTES:
@@ -240,7 +243,7 @@ class JsonView(QWidget):
             return self._spans[exact]
         if self._indexing.get(exact) is not document:  # a newer start supersedes an older one
             self._indexing[exact] = document
-            job = self._runner.start(f"index-{exact}", lambda: descriptor_spans(shown))
+            job = self._worker().start(f"index-{exact}", lambda: descriptor_spans(shown))
             job.returned.connect(lambda spans: self._indexed(document, exact, spans))
         return None
 
@@ -253,59 +256,65 @@ class JsonView(QWidget):
         if exact == self._exact and self._digest and self._span is None:
             self.highlight_digest(self._digest)
 
+    def _worker(self) -> JobRunner:
+        if self._runner is None:
+            self._runner = JobRunner(self, max_threads=1)
+        return self._runner
+
+    def _top(self) -> int:
+        """The shown position at the viewport's top-left corner."""
+        return self._at(QPoint(0, 0))
+
+    def _at(self, point: QPoint) -> int:
+        return self._view.from_display(self.editor.cursorForPosition(point).position())
+
+    def _cursor(self, start: int, end: int) -> QTextCursor:
+        """An editor cursor selecting shown positions `start` to `end` (the caret at `end`)."""
+        cursor = QTextCursor(self.editor.document())
+        cursor.setPosition(self._view.to_display(start))
+        cursor.setPosition(self._view.to_display(end), QTextCursor.MoveMode.KeepAnchor)
+        return cursor
+
     def _scroll_to(self, end: int, start: int, from_end: bool = False) -> None:
         """Reveal `end`, then `start` (the top line if it moves up); the caret ends at `start`."""
         if from_end:
             self.editor.moveCursor(QTextCursor.MoveOperation.End)
         for position in (end, start):
-            cursor = self.editor.textCursor()
-            cursor.setPosition(position)
-            self.editor.setTextCursor(cursor)
+            self.editor.setTextCursor(self._cursor(position, position))
 
     def _apply_selections(self) -> None:
-        count, term = len(self._matches), self.find_edit.text() and not self.find_bar.isHidden()
-        searching = self._scan is not None
-        self.find_count.setText(
-            "Searching…"
-            if searching
-            else f"{self._current + 1} of {count}"
-            if count
-            else "No matches"
-        )
-        self.find_count.setVisible(bool(term))
+        count, searching = len(self._matches), self._scan is not None
+        if self._find_bar is not None:
+            self._find_bar.count.setText(
+                "Searching…"
+                if searching
+                else f"{self._current + 1} of {count}"
+                if count
+                else "No matches"
+            )
+            self._find_bar.count.setVisible(bool(self._term()))
         if self.loading or searching:  # positions past the text put in so far: wait for it
             return
-        marks = [(self._span, QColor(self._highlighter.colours["span"]))] if self._span else []
+        if self._highlighter is None:  # no document yet: nothing to mark
+            return
         # Only the matches on or near the screen: thousands of selections slow every paint.
-        top = self.editor.cursorForPosition(QPoint(0, 0)).position() - _MARK_MARGIN
+        top = self._top() - _MARK_MARGIN
         corner = QPoint(self.editor.viewport().width(), self.editor.viewport().height())
-        bottom = self.editor.cursorForPosition(corner).position() + _MARK_MARGIN
+        bottom = self._at(corner) + _MARK_MARGIN
         first = bisect.bisect_left(self._matches, top)
         last = min(bisect.bisect_left(self._matches, bottom), first + _MAX_MARKED)
+        matches = []
         for i in sorted({*range(first, last), self._current} - {-1}):
-            span = (self._matches[i], self._matches[i] + self._term_length)
-            marks.append((span, _CURRENT if i == self._current else _MATCH))
-        selections = []
-        for i, ((start, end), colour) in enumerate(marks):
-            cursor = QTextCursor(self.editor.document())
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            fmt = QTextCharFormat()
-            fmt.setBackground(colour)
-            if i == 0 and self._span:  # the descriptor keeps its syntax colours
-                fmt.setProperty(QtGui.QTextFormat.Property.FullWidthSelection, True)
-            else:
-                fmt.setForeground(QColor("black"))
-            selection = QtWidgets.QTextEdit.ExtraSelection()
-            selection.cursor, selection.format = cursor, fmt
-            selections.append(selection)
-        self.editor.setExtraSelections(selections)
+            start = self._matches[i]
+            matches.append((self._cursor(start, start + self._term_length), i == self._current))
+        span = self._cursor(*self._span) if self._span else None
+        self._highlighter.mark(span, matches)
 
     def open_find(self) -> None:
         self.find_bar.show()
-        self.find_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.find_edit.selectAll()
-        self._search(self.editor.textCursor().selectionStart())
+        self.find_bar.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.find_bar.edit.selectAll()
+        self._search(self._view.from_display(self.editor.textCursor().selectionStart()))
 
     def close_find(self) -> None:
         self.find_bar.hide()
@@ -327,7 +336,7 @@ class JsonView(QWidget):
         """Find the term again; the current match is the first at or after `from_position`.
 
         The text is searched a slice per event-loop turn, the first slice right away."""
-        term = "" if self.find_bar.isHidden() else self.find_edit.text()
+        term = self._term()
         pattern = re.compile(re.escape(utf16(term)), re.IGNORECASE)
         self._matches, self._term_length = array("q"), len(utf16(term))
         self._find_timer.stop()
@@ -337,11 +346,11 @@ class JsonView(QWidget):
     def _scan_slice(self) -> None:
         if self._scan is not None:
             pattern, start, from_position, select = self._scan
-            end = min(start + _FIND_SLICE, len(self._shown))
+            end = min(start + _FIND_SLICE, len(self._view.shown))
             # A match may run past the slice's end; the next slice starts no match before it.
-            found = pattern.finditer(self._shown, start, end + len(pattern.pattern))
+            found = pattern.finditer(self._view.shown, start, end + len(pattern.pattern))
             self._matches.extend(m.start() for m in found if m.start() < end)
-            if end < len(self._shown):
+            if end < len(self._view.shown):
                 self._scan = (pattern, end, from_position, select)
                 self._find_timer.start()
                 self._apply_selections()
@@ -349,7 +358,7 @@ class JsonView(QWidget):
             self._scan = None
         else:
             from_position, select = 0, False
-        term = bool(self.find_edit.text()) and not self.find_bar.isHidden()
+        term = bool(self._term())
         found_any = bool(self._matches)
         self._current = (
             bisect.bisect_left(self._matches, from_position) % len(self._matches)
@@ -357,14 +366,12 @@ class JsonView(QWidget):
             else -1
         )
         missing = f"QLineEdit {{ background: {_NO_MATCH}; color: black; }}"
-        self.find_edit.setStyleSheet(missing if term and not found_any else "")
+        if self._find_bar is not None:
+            self._find_bar.edit.setStyleSheet(missing if term and not found_any else "")
         if select and found_any and not self.loading:
             start = self._matches[self._current]
-            end = start + self._term_length
-            self._scroll_to(end, start)
-            cursor = self.editor.textCursor()
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            self.editor.setTextCursor(cursor)
+            self._scroll_to(start + self._term_length, start)
+            self.editor.setTextCursor(self._cursor(start, start + self._term_length))
         self._apply_selections()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -380,13 +387,12 @@ class JsonView(QWidget):
         return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._update_palette()
+        palette_events = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        highlighter = self._highlighter
+        if event.type() in palette_events and highlighter and highlighter.dark != self._is_dark():
+            highlighter.set_dark(self._is_dark())
+            self._apply_selections()
         super().changeEvent(event)
 
-    def _update_palette(self) -> None:
-        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
-        if dark != self._dark:
-            self._dark = dark
-            self._highlighter.set_dark(dark)
-            self._apply_selections()
+    def _is_dark(self) -> bool:
+        return self.palette().color(QPalette.ColorRole.Base).lightness() < 128

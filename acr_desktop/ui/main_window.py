@@ -14,6 +14,7 @@ from PySide6.QtGui import QCloseEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -35,7 +36,8 @@ from acr_desktop.ui.inspector import Inspector
 from acr_desktop.ui.message_bar import MessageBar
 from acr_desktop.ui.messages import NextStep, describe, rate_limited
 from acr_desktop.ui.navigator import Navigator
-from acr_desktop.ui.preferences import MAX_RECENT, Preferences
+from acr_desktop.ui.plain import plain
+from acr_desktop.ui.preferences import MAX_RECENT, MAX_TIMEOUT, Preferences
 from acr_desktop.ui.sign_in import SignIn
 from acr_desktop.ui.worker import JobRunner
 
@@ -70,7 +72,7 @@ class MainWindow(QMainWindow):
         self.runner = JobRunner(self)
         self.inspector = Inspector()
         self.message_bar = MessageBar()
-        self.rate_label = QLabel()
+        self.rate_label = plain(QLabel())
         self.sign_in = SignIn(
             self,
             self.preferences,
@@ -82,7 +84,11 @@ class MainWindow(QMainWindow):
             signed_in=self._signed_in,
         )
         self.inspecting = InspectController(
-            self.runner, lambda: self.client, self.sign_in.apply, self
+            self.runner,
+            lambda: self.client,
+            self.sign_in.apply,
+            self,
+            timeout=self.preferences.timeout,  # the CLI's --timeout, for the window
         )
         self.browsing = Browsing(
             self.preferences,
@@ -153,7 +159,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(bar)
         layout.addWidget(self.split, 1)
         self.setCentralWidget(central)
-        self.status = QLabel()
+        self.status = plain(QLabel())  # names references and digests
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.rate_label)
         menus = actions.install(self, self, self.navigator, self.bookmarks_menu)
@@ -287,6 +293,19 @@ class MainWindow(QMainWindow):
     def open_connection_settings(self) -> None:
         self.sign_in.open_connection_settings(self.navigator.registry)
 
+    def ask_time_limit(self) -> None:
+        """Registry ▸ Time limit: the seconds one inspect may take in all (the CLI's --timeout)."""
+        seconds, ok = QInputDialog.getInt(
+            self,
+            "Time limit",
+            "Seconds an inspect may take in all, waits for a busy registry included:",
+            round(self.preferences.timeout()),
+            1,
+            int(MAX_TIMEOUT),
+        )
+        if ok:
+            self.preferences.set_timeout(seconds)
+
     def show_about(self) -> AboutDialog:
         """Help ▸ About (keyring is imported now, not at start-up)."""
         from acr_desktop.ui.about_dialog import AboutDialog
@@ -308,7 +327,7 @@ class MainWindow(QMainWindow):
     def _inspected(self, ins: Inspection) -> None:
         self.sign_in.answered(ins.reference.registry)
         self.stack.setCurrentWidget(self.inspector)
-        self.inspector.show_inspection(ins)
+        self.inspector.show_inspection(ins, self.inspecting.platform_rows)
         self.status.setText(f"{ins.top.reference.pinned()}  ·  {self.inspecting.elapsed_ms:.0f} ms")
         self.setWindowTitle(f"{ins.reference} — ACR Desktop")
         if not self.navigator.registry_box.currentText():
@@ -367,5 +386,5 @@ class MainWindow(QMainWindow):
         self.preferences.set_geometry(self.saveGeometry())
         self.preferences.set_window_split(self.split.saveState())
         self.inspector.save_state(self.preferences)
-        self.runner.shutdown(wait_ms=1500)
+        self.runner.shutdown(wait_ms=1000)  # then the app ends the process anyway
         super().closeEvent(event)

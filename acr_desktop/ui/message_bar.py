@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from acr_desktop.ui.messages import Message, NextStep
+from acr_desktop.ui.plain import plain
 
 _STYLES = {
     "error": "background:#fdecea; border:1px solid #f5c2c0; border-radius:4px; color:#5f2120;",
@@ -27,7 +28,7 @@ class MessageBar(QFrame):
         self.setObjectName("messageBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
-        self.label = QLabel()
+        self.label = plain(QLabel())  # server text: never markup
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setStyleSheet("border: none; background: transparent;")

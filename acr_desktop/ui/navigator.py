@@ -4,6 +4,7 @@ Selecting a tag asks the window to inspect it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSortFilterProxyModel, QStringListModel, Qt, QTimer, Signal
@@ -28,16 +29,44 @@ from acr_desktop.registry.acr import TagInfo, is_acr_host
 from acr_desktop.registry.reference import Reference, normalize_registry
 from acr_desktop.ui.messages import describe
 from acr_desktop.ui.models import OBJECT_ROLE
-from acr_desktop.ui.tags_model import TagsModel, name_order
+from acr_desktop.ui.plain import plain, plain_label
+from acr_desktop.ui.tag_order import name_order
+from acr_desktop.ui.tags_model import MAX_TAGS, TagsModel
 from acr_desktop.ui.worker import JobRunner
 
 if TYPE_CHECKING:
     from acr_desktop.registry.client import RegistryClient
+    from acr_desktop.registry.listing import Pages
 
 CATALOG_HELP = (
     "This registry does not list its repositories for this sign-in (ACR repository-scoped "
     "tokens cannot). Open a repository by name instead."
 )
+
+
+@dataclass(frozen=True)
+class TagsResult:
+    """What the tags job returns: the version order (ascending indices of versions, then of
+    words), whether ACR's metadata listed them, a note on why not, and the cap notice."""
+
+    versions: list[int]
+    words: list[int]
+    acr: bool
+    note: str | None
+    notice: str | None
+
+
+def _collect(pages: Pages[Any], into: list[Any], report: Callable[[object], None]) -> str | None:
+    """Every page into `into` and to `report`, up to MAX_TAGS; the sentence if the list was cut
+    short (the core's, or ours)."""
+    for whole in pages:
+        page = whole[: MAX_TAGS - len(into)]
+        into += page
+        if page:
+            report(page)
+        if len(page) < len(whole):  # more than the window keeps
+            return pages.notice or f"Stopped after {MAX_TAGS:,} tags."
+    return pages.notice
 
 
 class Navigator(QWidget):
@@ -62,6 +91,7 @@ class Navigator(QWidget):
         self.repository = ""
         self.opened_by_name: dict[str, list[str]] = {}
         self._acr_known: dict[str, bool] = {}
+        self._repo_seen: set[str] = set()  # names in repo_model
 
         self.registry_box = QComboBox()
         self.registry_box.setEditable(True)
@@ -89,8 +119,7 @@ class Navigator(QWidget):
         self.repos.setUniformItemSizes(True)
         self.repos.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.repos.clicked.connect(lambda index: self.load_tags(str(index.data())))
-        self.repo_status = QLabel()
-        self.repo_status.setWordWrap(True)
+        self.repo_status = plain_label(wrap=True)  # may hold a registry's error text
         open_by_name = QPushButton("Open repository by name…")
         open_by_name.clicked.connect(self.ask_repository)
 
@@ -113,13 +142,14 @@ class Navigator(QWidget):
         self.tags.verticalHeader().setVisible(False)
         self.tags.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.tags.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        # Fit the tag column to the rows on screen, not to a thousand of a million.
+        self.tags.horizontalHeader().setResizeContentsPrecision(0)  # (rows, for a column)
         self.tags.horizontalHeader().setStretchLastSection(True)
         for column in range(TagsModel.COL_UPDATED, TagsModel.COL_LOCKS + 1):
             self.tags.setColumnHidden(column, True)  # shown when the registry has metadata
         self.tags.activated.connect(self._tag_activated)
         self.tags.clicked.connect(self._tag_activated)
-        self.tag_status = QLabel()
-        self.tag_status.setWordWrap(True)
+        self.tag_status = plain_label(wrap=True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self._cancel_tags)
         self.cancel_button.hide()
@@ -135,7 +165,10 @@ class Navigator(QWidget):
         tag_box = QWidget()
         tl = QVBoxLayout(tag_box)
         tl.setContentsMargins(0, 0, 0, 0)
-        self.tags_title = QLabel("<b>Tags</b>")
+        self.tags_title = plain(QLabel("Tags"))  # names a repository: plain, bold by font
+        bold = self.tags_title.font()
+        bold.setBold(True)
+        self.tags_title.setFont(bold)
         tl.addWidget(self.tags_title)
         row = QHBoxLayout()
         row.addWidget(self.tag_filter, 1)
@@ -174,6 +207,7 @@ class Navigator(QWidget):
         client, host = self.client(), self.registry
         names: list[str] = list(self.opened_by_name.get(host, []))
         self.repo_model.setStringList(names)
+        self._repo_seen = set(names)
         self.repo_status.setText("Loading repositories…")
 
         def work(report: Callable[[object], None]) -> int:
@@ -189,8 +223,7 @@ class Navigator(QWidget):
         job.errored.connect(self._catalog_failed)
 
     def _catalog_page(self, page: Any) -> None:
-        known = self.repo_model.stringList()
-        self.repo_model.setStringList(known + [r for r in page if r not in known])
+        self._add_repositories([r for r in page if isinstance(r, str)])
         self.repo_status.setText(f"Loading repositories… {self.repo_model.rowCount():,}")
 
     def _catalog_done(self, count: Any) -> None:
@@ -205,6 +238,18 @@ class Navigator(QWidget):
         else:
             self.repo_status.setText(describe(exc).text)
 
+    def _add_repositories(self, names: list[str]) -> None:
+        """Append the names not listed yet (a set, not the list, says which: a catalog of a
+        million names stays linear)."""
+        new = [n for n in dict.fromkeys(names) if n not in self._repo_seen]
+        if not new:
+            return
+        self._repo_seen.update(new)
+        model, first = self.repo_model, self.repo_model.rowCount()
+        model.insertRows(first, len(new))
+        for offset, name in enumerate(new):
+            model.setData(model.index(first + offset), name)
+
     def ask_repository(self) -> None:
         name, ok = QInputDialog.getText(self, "Open repository", f"Repository on {self.registry}:")
         if ok and name.strip():
@@ -214,14 +259,13 @@ class Navigator(QWidget):
         remembered = self.opened_by_name.setdefault(self.registry, [])
         if name not in remembered:
             remembered.append(name)
-        if name not in self.repo_model.stringList():
-            self.repo_model.setStringList([*self.repo_model.stringList(), name])
+        self._add_repositories([name])
         self.load_tags(name)
 
     # -- tags ----------------------------------------------------------------------------------
     def load_tags(self, repository: str) -> None:
         self.repository = repository
-        self.tags_title.setText(f"<b>Tags</b> of {repository}")
+        self.tags_title.setText(f"Tags of {repository}")
         self.tags_model.clear()
         self.tag_status.setText("Loading tags…")
         self.cancel_button.show()
@@ -229,15 +273,13 @@ class Navigator(QWidget):
         client, host = self.client(), self.registry
         try_acr = self._acr_known.get(host, True if is_acr_host(host) else None)
 
-        def work(report: Callable[[object], None]) -> tuple[list[int], bool, str | None]:
-            tags: list[TagInfo] = []
-            note = None
+        def work(report: Callable[[object], None]) -> TagsResult:
+            tags: list[Any] = []  # TagInfo from ACR, else names: the very objects shown
+            note = notice = None
             acr = False
             if try_acr is not False:
                 try:
-                    for page in client.iter_acr_tags(host, repository):
-                        tags += page
-                        report(page)
+                    notice = _collect(client.iter_acr_tags(host, repository), tags, report)
                     acr = True
                 except (errors.AccessDenied, errors.AuthenticationRequired) as exc:
                     note = (
@@ -250,11 +292,9 @@ class Navigator(QWidget):
                 if tags:
                     report(None)  # an ACR listing broke off part-way: start the list again
                 tags = []
-                for names in client.iter_tags(host, repository):
-                    page = [TagInfo(n) for n in names]
-                    tags += page
-                    report(page)
-            return name_order(tags), acr, note
+                notice = _collect(client.iter_tags(host, repository), tags, report)
+            versions, words = name_order([t.name for t in tags] if acr else tags)
+            return TagsResult(versions, words, acr, note, notice)
 
         job = self.runner.start("tags", work, with_progress=True)
         job.progress.connect(self._tags_page)
@@ -269,13 +309,14 @@ class Navigator(QWidget):
         self.tag_status.setText(f"Loading tags… {self.tags_model.total():,}")
 
     def _tags_done(self, result: Any) -> None:
-        order, acr, note = result
-        self._acr_known[self.registry] = acr or bool(note)
-        self.tags_model.set_name_order(order)
+        assert isinstance(result, TagsResult)
+        self._acr_known[self.registry] = result.acr or bool(result.note)
+        self.tags_model.set_name_order(result.versions, result.words)
         self.cancel_button.hide()
         total = self.tags_model.total()
-        text = f"{total:,} tags" + (" · newest first from ACR" if acr else "")
-        self.tag_status.setText(text + (f"\n{note}" if note else ""))
+        lines = [f"{total:,} tags" + (" · newest first from ACR" if result.acr else "")]
+        lines += [text for text in (result.notice, result.note) if text]
+        self.tag_status.setText("\n".join(lines))
         self.order.model().item(2).setEnabled(self.tags_model.has_metadata)  # type: ignore[attr-defined]
         for column in (TagsModel.COL_UPDATED, TagsModel.COL_DIGEST, TagsModel.COL_SIGNED):
             self.tags.setColumnHidden(column, not self.tags_model.has_metadata)

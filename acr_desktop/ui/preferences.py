@@ -15,12 +15,15 @@ if TYPE_CHECKING:
     from acr_desktop.registry.connection import ConnectionSettings
 
 MAX_RECENT = 30
+DEFAULT_TIMEOUT = 30.0  # seconds a whole inspect may take, as the CLI's --timeout
+MAX_TIMEOUT = 24 * 3600.0
 
 # Top-level keys.
 _GEOMETRY = "window/geometry"
 _WINDOW_SPLIT = "window/split"
 _RECENT = "recent"
 _BOOKMARKS = "bookmarks"
+_TIMEOUT = "network/timeout"
 _REGISTRIES = "registries"  # registries/<host>/<name>: what is known about one registry
 # Layout of the inspector (splitter and table headers), by part.
 INSPECTOR_PARTS = ("split", "layers_header", "platforms_header")
@@ -97,6 +100,19 @@ class Preferences:
     def set_inspector_state(self, part: str, value: QByteArray) -> None:
         assert part in INSPECTOR_PARTS, part
         self.store.setValue(f"inspector/{part}", value)
+
+    # -- the network -------------------------------------------------------------------------
+    def timeout(self) -> float:
+        """Seconds one inspect may take in all (rate-limit waits included): DEFAULT_TIMEOUT
+        unless a sane number is stored."""
+        try:
+            value = float(str(self.store.value(_TIMEOUT, DEFAULT_TIMEOUT)))
+        except ValueError:
+            return DEFAULT_TIMEOUT
+        return value if 0 < value <= MAX_TIMEOUT else DEFAULT_TIMEOUT  # NaN fails both
+
+    def set_timeout(self, seconds: float) -> None:
+        self.store.setValue(_TIMEOUT, float(seconds))
 
     # -- references ----------------------------------------------------------------------------
     def recent(self) -> list[str]:

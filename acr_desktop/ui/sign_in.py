@@ -106,6 +106,7 @@ class SignIn:
             repository=repository,
             message=message,
             preferences=self._preferences,
+            challenge=self._client().transport.challenge,
             parent=self._parent,
         )
         dialog.accepted.connect(lambda: self._signed_in(dialog.registry(), dialog.credentials()))

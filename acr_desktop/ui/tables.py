@@ -33,6 +33,8 @@ class RowTable(QTableView):
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        # Column widths from the first rows, not from all 20,000 of a big index.
+        self.horizontalHeader().setResizeContentsPrecision(200)  # rows looked at, per column
         header = self.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

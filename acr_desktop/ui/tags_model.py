@@ -1,38 +1,59 @@
-"""The tag list: a model with lazy rows over up to 100,000 tags, filtered as you type (substring
+"""The tag list: a model with lazy rows over up to a million tags, filtered as you type (substring
 or glob) and ordered by version-aware name or by time. No widget per tag.
 
-Pages are appended as they arrive (cheap on the UI thread); the version order is computed in the
-worker once everything is in (`name_order`) and swapped in whole."""
+Pages are appended as they arrive (`beginInsertRows`, only the new page is looked at); the
+version order is computed in the worker once everything is in (`tag_order.name_order`) and
+swapped in whole. Filtering a long list runs in slices on the UI thread, the matches appended
+slice by slice, so no keystroke freezes the window."""
 
 from __future__ import annotations
 
-import heapq
+import fnmatch
+import re
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 
 from acr_desktop.registry.acr import TagInfo
 from acr_desktop.text import short_digest
 from acr_desktop.ui.models import OBJECT_ROLE
-from acr_desktop.versions import matcher, natural_key
+from acr_desktop.ui.plain import tooltip
 
 Index = QModelIndex | QPersistentModelIndex
+MAX_TAGS = 1_000_000  # tags kept in the window; the rest are not shown (and the status says so)
+SLICE = 32_768  # tags looked at between two checks of the clock while filtering
+SLICE_MS = 25.0  # UI-thread time one round of filtering may take before the window runs again
+
+Matcher = Callable[[Sequence[int], list[str]], list[int]]
 
 
-def name_order(tags: list[TagInfo], chunk: int = 4096) -> list[int]:
-    """Done in the worker: indices of `tags` in version order (`1.9` before `1.10`).
+def _matcher(pattern: str) -> Matcher | None:
+    """What keeps the indices whose lower-cased name matches; None matches everything."""
+    pattern = pattern.strip().lower()
+    if not pattern:
+        return None
+    if any(c in pattern for c in "*?["):
+        match = re.compile(fnmatch.translate(pattern)).match
+        return lambda chunk, lower: [i for i in chunk if match(lower[i])]
+    return lambda chunk, lower: [i for i in chunk if pattern in lower[i]]
 
-    One `sorted()` of 100,000 keys is a single C call that holds the GIL for ~0.2 s and would
-    freeze the UI thread; sorting chunks and merging them in Python lets it run in between."""
-    keys = [natural_key(t.name) for t in tags]
-    runs = []
-    for start in range(0, len(tags), chunk):
-        run = list(range(start, min(start + chunk, len(tags))))
-        run.sort(key=keys.__getitem__)
-        runs.append(run)
-        time.sleep(0)  # give the GIL to the UI thread
-    return list(heapq.merge(*runs, key=keys.__getitem__))
+
+def _lowered(names: Sequence[str]) -> list[str]:
+    """Lower-case names, sharing the string when it already is (half the memory for most tags)."""
+    out = []
+    for name in names:
+        low = name.lower()
+        out.append(name if low == name else low)
+    return out
 
 
 class TagsModel(QAbstractTableModel):
@@ -41,80 +62,142 @@ class TagsModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._tags: list[TagInfo] = []  # in arrival order (ACR: newest first)
+        self._names: list[str] = []  # in arrival order (ACR: newest first)
         self._lower: list[str] = []
-        self._words: list[bool] = []  # no digit at all: a word, not a version
-        self._name_order: list[int] | None = None
-        self._visible: list[int] = []  # indices into _tags, in display order
+        self._infos: list[TagInfo] = []  # ACR metadata, parallel to _names; empty for plain lists
+        self._versions: list[int] | None = None  # ascending version order, from the worker
+        self._words: list[int] = []
+        self._visible: list[int] = []  # indices into _names, in display order
         self._pattern = ""
+        self._match: Matcher | None = None
+        self._todo: list[tuple[Sequence[int], int]] = []  # (order, next position) left to filter
+        self._slicer = QTimer(self)
+        self._slicer.setInterval(0)
+        self._slicer.timeout.connect(self._filter_some)
         self.by_time = False
         self.descending = True
         self.has_metadata = False
+        self.capped = False  # MAX_TAGS reached: later tags were dropped
 
     # -- data ----------------------------------------------------------------------------------
     def clear(self) -> None:
         self.beginResetModel()
-        self._tags, self._lower, self._visible, self._name_order = [], [], [], None
-        self._words = []
-        self.has_metadata = False
+        self._names, self._lower, self._infos, self._visible = [], [], [], []
+        self._versions, self._words, self._todo = None, [], []
+        self._slicer.stop()
+        self.has_metadata = self.capped = False
         self.endResetModel()
 
-    def add_page(self, page: list[TagInfo]) -> None:
+    def add_page(self, page: Sequence[TagInfo] | Sequence[str]) -> None:
+        """Append a page (tag names, or ACR's TagInfo): only the page is looked at."""
+        room = MAX_TAGS - len(self._names)
+        if len(page) > room:
+            page, self.capped = page[:room], True
         if not page:
             return
-        self.has_metadata = self.has_metadata or any(t.updated or t.created for t in page)
-        self._tags = self._tags + list(page)
-        self._lower = self._lower + [t.name.lower() for t in page]
-        self._words = self._words + [not any(c.isdigit() for c in t.name) for t in page]
-        self._name_order = None
-        self._refresh()
+        start = len(self._names)
+        if isinstance(page[0], TagInfo):
+            infos = [t for t in page if isinstance(t, TagInfo)]
+            if start and not self._infos:  # names before: give them rows of their own
+                self._infos = [TagInfo(n) for n in self._names]
+            self._infos += infos
+            self.has_metadata = self.has_metadata or any(t.updated or t.created for t in infos)
+            names = [t.name for t in infos]
+        else:
+            names = [str(n) for n in page]
+            if self._infos:
+                self._infos += [TagInfo(n) for n in names]
+        self._names += names
+        self._lower += _lowered(names)
+        self._versions = None
+        new = range(start, len(self._names))
+        if self._todo:  # a filter is still walking the list: the page is next in line
+            self._todo.append((new, 0))
+        else:
+            self._append(new if self._match is None else self._match(new, self._lower))
 
-    def set_name_order(self, order: list[int]) -> None:
-        """The version order of everything loaded, computed off the UI thread."""
-        if len(order) == len(self._tags):
-            self._name_order = order
-            self._refresh()
+    def set_name_order(self, versions: list[int], words: list[int]) -> None:
+        """The version order of everything loaded (ascending), computed off the UI thread."""
+        if len(versions) + len(words) == len(self._names):
+            self._versions, self._words = versions, words
+            self._rebuild()
 
     def set_filter(self, pattern: str) -> None:
         self._pattern = pattern
-        self._refresh()
+        self._rebuild()
 
     def set_order(self, *, by_time: bool, descending: bool) -> None:
         self.by_time, self.descending = by_time, descending
-        self._refresh()
+        self._rebuild()
 
-    def _refresh(self) -> None:
+    def _order(self) -> list[Sequence[int]]:
+        """The display order, in parts: versions then words (by name), or arrival (by time)."""
+        n = len(self._names)
+        if self._versions is None:
+            return [range(n)]  # still loading: as the pages came
+        if self.by_time:  # the registry's order (ACR sends newest first)
+            return [range(n) if self.descending else range(n - 1, -1, -1)]
+        if self.descending:  # newest versions first; words after them, either way
+            return [self._versions[::-1], self._words[::-1]]
+        return [self._versions, self._words]
+
+    def _rebuild(self) -> None:
+        self._slicer.stop()
+        self._match = _matcher(self._pattern)
+        parts = self._order()
         self.beginResetModel()
-        order: list[int] | range = (
-            self._name_order
-            if not self.by_time and self._name_order is not None
-            else range(len(self._tags))
-        )
-        pattern = self._pattern.strip().lower()
-        lower = self._lower
-        if not pattern:
-            visible = list(order)
-        elif not any(c in pattern for c in "*?["):
-            visible = [i for i in order if pattern in lower[i]]
+        if self._match is None:
+            self._visible = []
+            for part in parts:
+                self._visible.extend(part)  # in C: a million indices in a few milliseconds
+            self._todo = []
         else:
-            match = matcher(pattern)
-            visible = [i for i in order if match(lower[i])]
-        # Names ascend in version order; "descending" shows the newest versions first. Time order
-        # is the registry's (ACR sends newest first), so it is shown as it came.
-        if self.descending != self.by_time:
-            visible.reverse()
-        if not self.by_time:
-            # Words (latest, stable, main) after the versions, whichever way versions run.
-            words = self._words
-            visible = [i for i in visible if not words[i]] + [i for i in visible if words[i]]
-        self._visible = visible
+            self._visible = []
+            self._todo = [(part, 0) for part in parts]
         self.endResetModel()
+        if self._todo:
+            self._filter_some()
+
+    def _filter_some(self) -> None:
+        """Filter for up to SLICE_MS, append the matches, and come back later for the rest."""
+        started = time.perf_counter()
+        match = self._match
+        while self._todo and match is not None:
+            order, position = self._todo[0]
+            end = min(position + SLICE, len(order))
+            self._append(match(order[position:end], self._lower))
+            if end >= len(order):
+                self._todo.pop(0)
+            else:
+                self._todo[0] = (order, end)
+            if (time.perf_counter() - started) * 1000 > SLICE_MS:
+                break
+        if self._todo:
+            self._slicer.start()
+        else:
+            self._slicer.stop()
+
+    def _append(self, indices: Sequence[int]) -> None:
+        if indices:
+            first = len(self._visible)
+            self.beginInsertRows(QModelIndex(), first, first + len(indices) - 1)
+            self._visible += indices
+            self.endInsertRows()
+
+    @property
+    def filtering(self) -> bool:
+        """A filter is still walking a long list."""
+        return bool(self._todo)
 
     def total(self) -> int:
-        return len(self._tags)
+        return len(self._names)
 
     def names(self) -> list[str]:
-        return [self._tags[i].name for i in self._visible]
+        return [self._names[i] for i in self._visible]
+
+    def tag(self, row: int) -> TagInfo:
+        i = self._visible[row]
+        return self._infos[i] if self._infos else TagInfo(self._names[i])
 
     # -- Qt ------------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -133,13 +216,15 @@ class TagsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
-        tag = self._tags[self._visible[index.row()]]
         column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole and column == self.COL_TAG:
+            return self._names[self._visible[index.row()]]  # the common case: no TagInfo made
+        if role not in (OBJECT_ROLE, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        tag = self.tag(index.row())
         if role == OBJECT_ROLE:
             return tag
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.COL_TAG:
-                return tag.name
             if column == self.COL_UPDATED:
                 when = tag.updated or tag.created
                 return when[:19].replace("T", " ") if when else ""
@@ -150,5 +235,5 @@ class TagsModel(QAbstractTableModel):
             if column == self.COL_LOCKS:
                 return tag.locks_text()
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_DIGEST and tag.digest:
-            return tag.digest
+            return tooltip(tag.digest)
         return None

@@ -26,7 +26,8 @@ def tls_registry(
     tmp_path_factory: pytest.TempPathFactory, test_ca: TestCA
 ) -> Iterator[TLSRegistry]:
     """HTTPS on 127.0.0.1 with a certificate from `test_ca`; test content pushed."""
-    registry = TLSRegistry(tmp_path_factory.mktemp("tls-registry"), test_ca).start()
+    registry = TLSRegistry(tmp_path_factory.mktemp("tls-registry"), test_ca)
+    registry.start()
     try:
         # The rig's pusher is plain requests: point it at the test CA for the push only.
         previous = os.environ.get("REQUESTS_CA_BUNDLE")
@@ -72,7 +73,8 @@ def mtls_registry(
         test_ca,
         client_ca=client_ca,
         probe_cert=(client_pair.cert, client_pair.key),
-    ).start()
+    )
+    registry.start()
     try:
         yield registry
     finally:

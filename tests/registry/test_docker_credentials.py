@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from acr_desktop.registry.docker_credentials import (
     key_host,
     lookup,
 )
-from acr_desktop.registry.errors import AuthenticationRequired
+from acr_desktop.registry.errors import AuthenticationRequired, Cancelled
+from acr_desktop.registry.operation import operation
 from acr_desktop.registry.reference import parse_reference
 from acr_desktop.registry.transport import Transport
 from tests.registry.conftest import DockerEnv
@@ -460,3 +462,27 @@ def test_a_flooding_helper_costs_bounded_memory_and_is_stopped(
     assert_no_secret(*result.problems)
     if pid_file.exists():
         assert living_in_group(int(pid_file.read_text())) == []
+
+
+def test_a_cancel_stops_a_hanging_helper_at_once(docker_env: DockerEnv) -> None:
+    pid_file = docker_env.bin / "hang.pid"
+    docker_env.helper("hang", f'echo $$ > "{pid_file}"\nsleep 30 &\nwait\n')
+    docker_env.write_config({"credHelpers": {REGISTRY: "hang"}})
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled), operation(cancel):
+        lookup(REGISTRY, timeout=20)
+    assert time.monotonic() - started < 2.0
+    assert living_in_group(int(pid_file.read_text())) == []
+
+
+def test_the_operation_deadline_bounds_a_helper(docker_env: DockerEnv) -> None:
+    docker_env.helper("hang", "sleep 30 &\nwait\n")
+    docker_env.write_config({"credHelpers": {REGISTRY: "hang"}})
+    started = time.monotonic()
+    with operation(timeout=0.4):
+        result = lookup(REGISTRY, timeout=20)
+    assert time.monotonic() - started < 2.0
+    assert result.found is None
+    assert "did not answer" in result.problems[0]

@@ -4,10 +4,13 @@ reports (a header a real registry cannot be made to send, hence the fake server)
 
 from __future__ import annotations
 
+import pytest
+
 from acr_desktop.registry.auth import Credentials
 from acr_desktop.registry.client import RegistryClient
 from acr_desktop.registry.connection import ConnectionSettings, RateLimitStatus
 from acr_desktop.registry.docker_credentials import CredentialLookup, FoundCredentials
+from acr_desktop.registry.errors import RegistryError
 from acr_desktop.registry.transport import Transport
 from tests.rig import FakeServer
 
@@ -59,3 +62,19 @@ def test_each_registry_keeps_its_own_settings_and_scheme() -> None:
     transport.decline_fallback("a.example")
     assert transport.credential_lookup("a.example") == CredentialLookup(None, ())
     assert transport.connection_settings("a.example") == ConnectionSettings(plain_http=True)
+
+
+def test_the_token_service_is_named_when_it_is_another_host(fake_server: FakeServer) -> None:
+    for realm, expected in [
+        ("http://127.0.0.2:5/oauth2/token", "127.0.0.2:5"),
+        (f"{fake_server.url}/oauth2/token", None),  # the registry itself
+    ]:
+        fake_server.reset()
+        fake_server.reply(
+            "GET", r"/v2/", 401, {"WWW-Authenticate": f'Bearer realm="{realm}",service="x"'}
+        )
+        fake_server.reply("GET", r"/oauth2/token", 200, {}, b'{"token": "t"}')
+        transport = Transport(timeout=(2, 5))
+        with pytest.raises(RegistryError):  # the token is refused: only the name matters here
+            RegistryClient(transport).sign_in(fake_server.host)
+        assert transport.token_service(fake_server.host) == expected

@@ -22,7 +22,9 @@ from acr_desktop.registry.errors import (
     RateLimited,
     RegistryError,
     RegistryTimeout,
+    RegistryUnreachable,
     ServerError,
+    TLSFailure,
 )
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.operation import operation
@@ -197,6 +199,16 @@ def test_an_https_registry_with_a_plain_http_token_service_is_refused(
         result, _ = run(manifest(server, "realm-http", c), timeout=3.0)
         failed(result, InvalidResponse, "plain HTTP", server.recorder.host)
         assert server.recorder.requests == []
+
+
+def test_token_service_failures_name_the_token_service(hostile: HostileServer) -> None:
+    result, _ = run(manifest(hostile, "realm-tls"), timeout=3.0)
+    sentence = failed(result, TLSFailure, f"the token service at {hostile.recorder.host}")
+    assert "Allow plain HTTP" not in sentence
+    result, _ = run(manifest(hostile, "realm-closed"), timeout=3.0)
+    failed(result, RegistryUnreachable, "the token service at 127.0.0.1:9")
+    result, _ = run(manifest(hostile, "tok-500"), timeout=3.0)
+    failed(result, ServerError, f"The token service at {hostile.host}", "failed (HTTP 500")
 
 
 def test_a_secret_quoted_back_is_redacted(hostile: HostileServer) -> None:

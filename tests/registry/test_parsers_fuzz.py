@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ def test_reference_parsing_never_raises_anything_else(text: str) -> None:
 
 
 @fuzz
-@given(st.text(max_size=40))
+@given(fi.any_text)
 def test_platform_parsing_never_raises_anything_else(text: str) -> None:
     outcome(lambda: Platform.parse(text))
 
@@ -102,7 +103,7 @@ def test_image_config_parsing_never_raises_anything_else(body: bytes) -> None:
 @given(
     st.binary(max_size=64),
     fi.digest_texts,
-    st.one_of(st.sampled_from(["sha256", "sha512"]), st.text(max_size=8)),
+    st.one_of(st.sampled_from(["sha256", "sha512"]), fi.any_text),
     st.none() | st.integers(),
 )
 def test_digest_functions_never_raise_anything_else(
@@ -138,13 +139,20 @@ def test_docker_config_contents_are_problems_never_exceptions(
 def test_a_65_kb_hostile_header_is_parsed_fast() -> None:
     for chars in ("<", '"', ",", "=", '<",=', 'a="', "a=,", "x ", "\\", 'a=b c="'):
         header = (chars * 65536)[:65536]
+        assert best_time(partial(parse_www_authenticate, header)) < 0.05, chars
+
+
+def best_time(call: Callable[[], Any]) -> float:
+    """The fastest of five runs: what the code costs, without a busy machine's pauses."""
+    times = []
+    for _ in range(5):
         started = time.perf_counter()
-        parse_www_authenticate(header)
-        assert time.perf_counter() - started < 0.05, repr(chars)
+        call()
+        times.append(time.perf_counter() - started)
+    return min(times)
 
 
 def test_a_long_host_name_is_checked_in_linear_time() -> None:
-    started = time.perf_counter()
     for text in ("a" * 70000 + "!/x", "a-" * 35000 + "/x", "reg:" + "9" * 5000 + "/x"):
-        assert isinstance(outcome(lambda text=text: parse_reference(text)), RegistryError)
-    assert time.perf_counter() - started < 0.5
+        assert isinstance(outcome(partial(parse_reference, text)), RegistryError)
+        assert best_time(partial(outcome, partial(parse_reference, text))) < 0.2

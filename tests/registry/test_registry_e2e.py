@@ -237,13 +237,15 @@ def test_anonymous_registry_is_one_request(anon_registry: Registry) -> None:
 
 
 def test_basic_registry(basic_registry: Registry) -> None:
-    c = Counted(basic_registry, Credentials(basic_registry.username, basic_registry.password))
+    c = Counted(
+        basic_registry, Credentials(str(basic_registry.username), str(basic_registry.password))
+    )
     fetched = c.client.get_manifest(c.ref("test/app:oci"))
     assert fetched.digest == basic_registry.content["test/app:oci"].digest
     assert [s for _, _, s in c.take()] == [401, 200]
     c.client.get_manifest(c.ref("test/other:1.0"))
     assert len(c.take()) == 1  # Basic is sent up front once the challenge is known
-    bad = Counted(basic_registry, Credentials(basic_registry.username, "nope-SECRET"))
+    bad = Counted(basic_registry, Credentials(str(basic_registry.username), "nope-SECRET"))
     with pytest.raises(AuthenticationRequired, match="did not accept the credentials"):
         bad.client.get_manifest(bad.ref("test/app:oci"))
     anonymous = Counted(basic_registry)

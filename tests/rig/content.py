@@ -198,7 +198,7 @@ def image(
 
 def attestation(repository: str, subject: Manifest) -> Manifest:
     """A BuildKit-style provenance attestation manifest for ``subject``."""
-    statement = {
+    statement: dict[str, Any] = {
         "_type": "https://in-toto.io/Statement/v0.1",
         "predicateType": "https://slsa.dev/provenance/v0.2",
         "subject": [{"name": "pkg:docker/test/app", "digest": {"sha256": subject.digest[7:]}}],

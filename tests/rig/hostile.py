@@ -218,6 +218,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _realm(self, scenario: str) -> str:
         if scenario == "realm-http":
             return f"{self._recorder}/token"  # plain HTTP, on another host
+        if scenario == "realm-tls":  # HTTPS named, but the host speaks plain HTTP
+            return f"https://{self.server.owner.recorder.host}/token"
+        if scenario == "realm-closed":  # nothing listens there
+            return "http://127.0.0.1:9/token"
         own = self.server.owner.url
         return f"{own}/token/{scenario if scenario in TOKEN_MODES else 'ok'}"
 

@@ -132,16 +132,17 @@ def test_crash_on_another_thread_reaches_the_ui_thread(
     worker.start()
     worker.join()
     qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
-    assert reporter.dialog is not None
-    first = reporter.dialog.details.toPlainText()
+    dialog = reporter.dialog
+    assert dialog is not None
+    first = dialog.details.toPlainText()
     assert "Thread: inspect-worker" in first and "RuntimeError: worker failed" in first
 
     # A second one (as PySide reports an exception in a QRunnable) joins the open dialog.
     pool_thread = threading.Thread(target=lambda: sys.excepthook(*secret_exception()))
     pool_thread.start()
     pool_thread.join()
-    qtbot.waitUntil(lambda: reporter.dialog.details.toPlainText().count("Thread: ") == 2)
-    assert not leaks(reporter.dialog.details.toPlainText())
+    qtbot.waitUntil(lambda: dialog.details.toPlainText().count("Thread: ") == 2)
+    assert not leaks(dialog.details.toPlainText())
 
 
 def test_keyboard_interrupt_is_not_a_crash(
@@ -185,7 +186,7 @@ def test_show_log_folder_opens_the_log_folder(qtbot: QtBot, log_path: Path) -> N
     dialog = CrashDialog("details", log_path)
     qtbot.addWidget(dialog)
     catcher = UrlCatcher()
-    QDesktopServices.setUrlHandler("file", catcher, "open")
+    QDesktopServices.setUrlHandler("file", catcher, b"open")
     try:
         dialog.folder_button.click()
     finally:

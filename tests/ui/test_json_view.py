@@ -1,4 +1,5 @@
-"""JsonView on real manifests: exact text, highlighting, find, descriptor marks, non-JSON bytes."""
+"""JsonView on real manifests: exact text, highlighting, find, descriptor marks, non-JSON bytes,
+long lines cut for display with an exact Copy, and a construction that defers all costly work."""
 
 from __future__ import annotations
 
@@ -8,11 +9,22 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QPalette, QTextCursor
+from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextCursor
 from pytestqt.qtbot import QtBot
 
-from acr_desktop.ui.json_text import TOKEN, anchor, prepare, utf16
+from acr_desktop.ui.json_parts import FindBar, LazyHighlighter
+from acr_desktop.ui.json_text import (
+    TOKEN,
+    WRAP,
+    anchor,
+    document_text,
+    prepare,
+    shown_text,
+    source_index,
+    utf16,
+)
 from acr_desktop.ui.json_view import JsonView
+from acr_desktop.ui.worker import JobRunner
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MANIFEST = "acr-aspnetapp-latest.manifest.json"
@@ -133,35 +145,35 @@ def test_find_bar(view: JsonView, qtbot: QtBot) -> None:
     assert view.find_bar.isHidden()
     qtbot.keyClick(view.editor, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert view.find_bar.isVisible()
-    assert view.find_edit.hasFocus()
+    assert view.find_bar.edit.hasFocus()
 
     text = view.text().lower()
     starts = [i for i in range(len(text)) if text.startswith("gzip", i)]
     assert len(starts) == 7
-    qtbot.keyClicks(view.find_edit, "GZip")
+    qtbot.keyClicks(view.find_bar.edit, "GZip")
 
     def current() -> tuple[str, int]:
         cursor = view.editor.textCursor()
         return cursor.selectedText(), cursor.selectionStart()
 
     assert current() == ("gzip", starts[0])
-    assert view.find_count.text() == "1 of 7"
-    qtbot.keyClick(view.find_edit, Qt.Key.Key_Return)
+    assert view.find_bar.count.text() == "1 of 7"
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_Return)
     assert current() == ("gzip", starts[1])
-    assert view.find_count.text() == "2 of 7"
-    qtbot.keyClick(view.find_edit, Qt.Key.Key_Enter, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.keyClick(view.find_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert view.find_bar.count.text() == "2 of 7"
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_Enter, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     assert current() == ("gzip", starts[6])
-    assert view.find_count.text() == "7 of 7"
+    assert view.find_bar.count.text() == "7 of 7"
     assert visible(view, starts[6])
-    assert view.find_edit.styleSheet() == ""
+    assert view.find_bar.edit.styleSheet() == ""
 
-    qtbot.keyClicks(view.find_edit, "zz")
-    assert view.find_count.text() == "No matches"
-    image = view.find_edit.grab().toImage()
+    qtbot.keyClicks(view.find_bar.edit, "zz")
+    assert view.find_bar.count.text() == "No matches"
+    image = view.find_bar.edit.grab().toImage()
     background = image.pixelColor(image.width() // 2, image.height() - 4)
     assert background.red() > 240 > background.green() + 20
-    qtbot.keyClick(view.find_edit, Qt.Key.Key_Escape)
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_Escape)
     assert view.find_bar.isHidden()
     assert view.editor.extraSelections() == []
     assert view.text() == pretty(load(MANIFEST))
@@ -344,14 +356,14 @@ def test_find_in_a_big_document_reaches_the_last_match(
     raw, entries = big
     load_big(shown, qtbot, raw)
     shown.open_find()
-    shown.find_edit.setText("NEEDLE-AT-THE")
-    qtbot.waitUntil(lambda: shown.find_count.text() == "1 of 1")
+    shown.find_bar.edit.setText("NEEDLE-AT-THE")
+    qtbot.waitUntil(lambda: shown.find_bar.count.text() == "1 of 1")
     position = utf16(shown.text()).index("needle-at-the-end")
     cursor = shown.editor.textCursor()
     assert (cursor.selectedText(), cursor.selectionStart()) == ("needle-at-the", position)
     assert visible(shown, position)
-    shown.find_edit.setText("sha256:")
-    qtbot.waitUntil(lambda: shown.find_count.text() == f"1 of {len(entries)}")
+    shown.find_bar.edit.setText("sha256:")
+    qtbot.waitUntil(lambda: shown.find_bar.count.text() == f"1 of {len(entries)}")
 
 
 def test_highlight_digest_finds_a_descriptor_at_the_end_of_a_big_document(
@@ -405,3 +417,163 @@ def test_anchor_names_the_same_token_in_pretty_and_exact_text(name: str) -> None
         new_tokens = [m.start() for m in TOKEN.finditer(new)]
         for i in range(0, len(old_tokens), 7):
             assert anchor(old, old_tokens[i], new) == new_tokens[i]
+
+
+# -- long lines: cut for display, exact for Copy, find and descriptor marks -----------------------
+def compact_index(count: int) -> tuple[bytes, list[dict[str, Any]]]:
+    """A one-line OCI index as crane or ORAS push it, with commas and escapes inside strings."""
+    raw, entries = big_index(400 * count)
+    for i, entry in enumerate(entries):
+        entry["annotations"]["odd"] = 'a, "quoted", \\ back,slash' if i % 3 else "🐳," * 40
+    return compact(json.loads(raw) | {"manifests": entries}), entries
+
+
+def copied(view: JsonView, qtbot: QtBot) -> str:
+    """Select all and Ctrl+C in the editor, as a person would; what the clipboard got."""
+    QGuiApplication.clipboard().clear()
+    view.editor.setFocus()
+    qtbot.keyClick(view.editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view.editor, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    return QGuiApplication.clipboard().text()
+
+
+def test_a_compact_document_is_shown_in_blocks_and_copied_exactly(
+    shown: JsonView, qtbot: QtBot
+) -> None:
+    raw, _ = compact_index(150)
+    assert b"\n" not in raw and len(raw) > 10 * WRAP
+    shown.exact_toggle.setChecked(True)
+    shown.set_document(raw)
+    exact = raw.decode()
+    assert shown.text() == exact
+    document = shown.editor.document()
+    blocks = [document.findBlockByNumber(i).text() for i in range(document.blockCount())]
+    assert len(blocks) > 10
+    assert max(map(len, blocks)) <= WRAP
+    assert "".join(blocks) == exact  # the cuts only added line breaks
+    assert all(block.endswith(",") for block in blocks[:-1])  # at commas between values
+    assert f"{WRAP:,} characters" in shown.note_label.text()
+    assert "Copy" in shown.note_label.text()
+    assert copied(shown, qtbot) == exact
+
+    # A selection across a cut copies the exact characters, without the added break.
+    cursor = QTextCursor(document)
+    start = document.findBlockByNumber(1).position() - 30
+    cursor.setPosition(start)
+    cursor.setPosition(start + 60, QTextCursor.MoveMode.KeepAnchor)
+    shown.editor.setTextCursor(cursor)
+    shown.editor.copy()
+    before, after = cursor.selectedText().split("\u2029")  # the cut is a paragraph break
+    position = len(blocks[0]) - len(before)  # the same place in the exact text
+    assert QGuiApplication.clipboard().text() == before + after
+    assert exact[position : position + len(before + after)] == before + after
+
+
+def test_find_and_marks_in_a_compact_document_count_the_exact_text(
+    shown: JsonView, qtbot: QtBot
+) -> None:
+    raw, entries = compact_index(150)
+    shown.exact_toggle.setChecked(True)
+    shown.set_document(raw)
+    document = shown.editor.document()
+    second = document.findBlockByNumber(1).text()
+    term = document.findBlockByNumber(0).text()[-6:] + second[:6]  # across the first cut
+    exact = raw.decode()
+    shown.open_find()
+    shown.find_bar.edit.setText(term)
+    qtbot.waitUntil(lambda: shown.find_bar.count.text() == f"1 of {exact.count(term)}")
+    assert shown.editor.textCursor().selectedText().replace("\u2029", "") == term
+    shown.find_bar.edit.setText("MEDIATYPE")
+    expected = exact.lower().count("mediatype")
+    qtbot.waitUntil(lambda: shown.find_bar.count.text() == f"1 of {expected}")
+    shown.close_find()
+    for entry in (entries[0], entries[len(entries) // 2], entries[-1]):
+        assert shown.highlight_digest(entry["digest"])
+        assert marked(shown) == entry
+        assert visible(shown, shown.editor.textCursor().position())
+    shown.exact_toggle.click()  # pretty: short lines, nothing cut, no note
+    assert shown.text() == pretty(raw) == shown.editor.toPlainText()
+    assert shown.note_label.text() == ""
+    assert marked(shown) == entries[-1]
+
+
+def test_exact_copy_keeps_crlf_and_astral_characters_of_long_lines(
+    view: JsonView, qtbot: QtBot
+) -> None:
+    body, _ = compact_index(40)
+    raw = b"{\r\n" + body[1:-1] + b"\r\n}\r\n"  # still JSON: CRLF is whitespace
+    view.exact_toggle.setChecked(True)
+    view.set_document(raw)
+    assert view.text() == raw.decode()
+    assert view.editor.document().blockCount() > 4
+    assert copied(view, qtbot) == raw.decode()
+    text = "x" * 50 + "🐳," * 5000 + "\r" + "é," * 6000 + "\r\n" + "end"
+    view.set_document(text.encode())  # not JSON: shown as text, cut all the same
+    assert "Not JSON" in view.note_label.text() and "Copy" in view.note_label.text()
+    assert copied(view, qtbot) == text
+
+
+def test_a_compact_4_mib_manifest_in_exact_bytes_loads_while_the_event_loop_keeps_running(
+    shown: JsonView, qtbot: QtBot
+) -> None:
+    raw, entries = compact_index(11_500)
+    assert len(raw) > 4 << 20
+    shown.exact_toggle.setChecked(True)
+    ticks = load_big(shown, qtbot, raw)
+    assert ticks >= 3
+    assert shown.text() == raw.decode()
+    document = shown.editor.document()
+    assert document.blockCount() >= len(shown.text()) // WRAP
+    assert max(len(document.findBlockByNumber(i).text()) for i in range(100)) <= WRAP
+    qtbot.waitUntil(lambda: shown.highlight_digest(entries[-1]["digest"]), timeout=60_000)
+    assert marked(shown) == entries[-1]
+    assert copied(shown, qtbot) == raw.decode()
+
+
+def test_shown_text_maps_editor_positions_to_exact_ones() -> None:
+    samples = [
+        compact({"a": "x" * 120, "b": "y\\" * 40, "c": 1, "d": ["e", 3] * 20, "f": "🐳,é" * 9}),
+        b"{\r\n" + b"1,\r" * 30 + b'"tail"\r\n}',
+    ]
+    for sample in samples:
+        text = sample.decode()
+        for width in (10, 25, 60):
+            view = shown_text(text, width)
+            shown = document_text(text)
+            assert view.shown == shown
+            display = document_text(view.display)
+            assert all(display[mark] == "\n" for mark in view.marks)
+            kept = set(range(len(display))) - set(view.marks)
+            assert "".join(display[i] for i in sorted(kept)) == shown
+            for position in range(len(shown) + 1):
+                assert view.from_display(view.to_display(position)) == position
+                if not "\ud800" <= shown[position - 1 : position] <= "\udbff":  # not mid-pair
+                    assert document_text(text[: source_index(text, position)]) == shown[:position]
+            assert view.source(0, len(shown)) == text
+
+
+# -- construction: nothing costly until the first document ----------------------------------------
+def test_an_empty_view_colours_nothing_and_starts_no_worker(qtbot: QtBot) -> None:
+    view = JsonView()
+    qtbot.addWidget(view)
+    with qtbot.waitActive(view):
+        view.show()
+        view.activateWindow()
+    assert view.findChildren(LazyHighlighter) == []  # no colours, formats or passes
+    assert view.findChildren(JobRunner) == []  # no worker
+    assert view.findChildren(FindBar) == []  # the find row comes with the first Ctrl+F
+    assert not view.exact_toggle.isEnabled()
+    assert view.text() == view.editor.toPlainText() == ""
+    assert not view.loading
+
+    view.set_document(load(MANIFEST))  # small: prepared here, still no worker
+    (highlighter,) = view.findChildren(LazyHighlighter)
+    assert highlighter.passes >= 1
+    assert view.editor.document().firstBlock().next().layout().formats()
+    assert view.findChildren(JobRunner) == []
+    view.editor.setFocus()
+    qtbot.keyClick(view.editor, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert view.find_bar.isVisible() and view.find_bar.edit.hasFocus()
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.set_document(big_index(300 * 1024)[0])
+    assert len(view.findChildren(JobRunner)) == 1

@@ -10,6 +10,7 @@ import time
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QMenu
 from pytestqt.qtbot import QtBot
 
 from acr_desktop.inspection import Inspection
@@ -322,3 +323,19 @@ def test_help_menu_has_about_and_the_log_folder(window: MainWindow, qtbot: QtBot
     assert dialog.isVisible()
     assert dialog.facts["Keyring"] == "none found: sign-ins are kept for this session only"
     dialog.close()
+
+
+def test_the_time_limit_is_set_from_the_registry_menu(window: MainWindow, qtbot: QtBot) -> None:
+    menus = [a.menu() for a in window.menuBar().actions() if a.text() == "&Registry"]
+    (registry_menu,) = [m for m in menus if isinstance(m, QMenu)]
+    action = next(a for a in registry_menu.actions() if a.text() == "Time limit…")
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        dialog.setIntValue(7)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    action.trigger()
+    assert window.preferences.timeout() == 7.0

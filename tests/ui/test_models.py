@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from acr_desktop.registry.image_config import align_history
 from acr_desktop.registry.manifest import Descriptor, Platform
 from acr_desktop.ui.models import (
     OBJECT_ROLE,
+    SORT_ROLE,
     HistoryModel,
     LayerRow,
     LayersModel,
@@ -85,3 +87,51 @@ def test_history_marks_empty_steps() -> None:
     )
     assert model.index(0, HistoryModel.COL_LAYER).data() == "#1"
     assert model.index(1, HistoryModel.COL_LAYER).data() == "empty"
+
+
+def test_platform_rows_group_attestations_in_one_pass() -> None:
+    from acr_desktop.registry.manifest import ImageIndex
+    from acr_desktop.ui.models import platform_rows
+
+    def attestation(n: int, subject: str) -> Descriptor:
+        annotations = {
+            "vnd.docker.reference.type": "attestation-manifest",
+            "vnd.docker.reference.digest": subject,
+        }
+        return Descriptor("m", f"sha256:{n + 10**6:064x}", 1, annotations=annotations)
+
+    platforms = [
+        Descriptor("m", f"sha256:{n:064x}", 1, platform=Platform("linux", "arm64"))
+        for n in range(20_000)
+    ]
+    attestations = [attestation(n, platforms[n % 3].digest) for n in range(6)]
+    index = ImageIndex("application/vnd.oci.image.index.v1+json", (*platforms, *attestations))
+    rows = platform_rows(index)
+    assert [r.descriptor for r in rows] == platforms
+    assert [len(r.attestations) for r in rows[:4]] == [2, 2, 2, 0]
+    assert rows[1].attestations == (attestations[1], attestations[4])
+    assert rows[0].attestations == tuple(
+        a for a in index.attestations if a.attests == platforms[0].digest
+    )  # what the index itself says, per platform
+    model = PlatformsModel()
+    model.set_rows(rows)
+    assert model.row_of(platforms[19_999].digest) == 19_999
+    assert model.row_of("sha256:none") == -1
+
+
+def test_a_table_sorts_in_its_model_and_the_selection_follows(qtbot: QtBot) -> None:
+    from acr_desktop.ui.tables import RowTable
+
+    model = LayersModel()
+    model.set_rows([layer(i + 1, s) for i, s in enumerate(SIZES)])
+    table = RowTable(model)
+    qtbot.addWidget(table)
+    table.selectRow(2)  # the 5 TB layer
+    table.sortByColumn(LayersModel.COL_SIZE, Qt.SortOrder.DescendingOrder)
+    assert [o.descriptor.size for o in table.selected_objects()] == [5_000_000_000_000]  # type: ignore[attr-defined]
+    assert table.proxy.index(0, LayersModel.COL_SIZE).data() == "5.0 TB"
+    model.set_rows([layer(i + 1, s) for i, s in enumerate(SIZES)])  # new rows: still sorted
+    assert table.proxy.index(4, LayersModel.COL_SIZE).data(SORT_ROLE) == 9
+    assert table.proxy.index(4, LayersModel.COL_NUMBER).data() == "2"  # numbers stay the rows'
+    table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+    assert [table.proxy.index(r, 0).data() for r in range(5)] == ["1", "2", "3", "4", "5"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from acr_desktop.registry.connection import ConnectionSettings
-from acr_desktop.ui.preferences import MAX_RECENT, Preferences
+from acr_desktop.ui.preferences import DEFAULT_TIMEOUT, MAX_RECENT, Preferences
 
 REGISTRY = "myregistry.azurecr.io"
 
@@ -70,3 +70,14 @@ def test_layout_state_round_trips(tmp_path: Path) -> None:
     assert again.window_split() == QByteArray(b"split")
     assert again.inspector_state("layers_header") == QByteArray(b"header")
     assert again.inspector_state("platforms_header") is None
+
+
+def test_the_timeout_reads_back_and_ignores_nonsense(tmp_path: Path) -> None:
+    prefs = on_file(tmp_path / "s.ini")
+    assert prefs.timeout() == DEFAULT_TIMEOUT == 30.0  # as the CLI's --timeout
+    prefs.set_timeout(12.5)
+    prefs.sync()
+    assert on_file(tmp_path / "s.ini").timeout() == 12.5
+    for nonsense in ("nan", "-1", "0", "inf", "soon"):
+        prefs.store.setValue("network/timeout", nonsense)
+        assert prefs.timeout() == DEFAULT_TIMEOUT

@@ -3,14 +3,22 @@ inspect goes through; a pull-only token is told what it was granted and what was
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from acr_desktop.registry import errors
 from acr_desktop.registry.auth import Credentials
-from acr_desktop.ui.credentials_dialog import CredentialsDialog
+from acr_desktop.ui.credentials_dialog import KIND_ANONYMOUS, KIND_REFRESH_TOKEN, CredentialsDialog
 from acr_desktop.ui.main_window import MainWindow
-from tests.rig import ALICE_PASSWORD, ALICE_USER, PULLER_PASSWORD, PULLER_USER, Registry
+from tests.rig import (
+    ALICE_PASSWORD,
+    ALICE_USER,
+    PULLER_PASSWORD,
+    PULLER_USER,
+    Registry,
+    TokenServer,
+)
 
 
 def dialog_of(qtbot: QtBot, window: MainWindow) -> CredentialsDialog:
@@ -75,3 +83,47 @@ def test_wrong_secret_then_right_one(
     dialog.secret_edit.setText(ALICE_PASSWORD)
     with qtbot.waitSignal(window.inspected, timeout=10_000):
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+
+def test_the_dialog_names_the_token_service_the_password_goes_to(
+    qtbot: QtBot, window: MainWindow, token_registry: Registry, token_server: TokenServer
+) -> None:
+    with qtbot.waitSignal(window.failed, timeout=10_000):
+        window.inspect_text(f"{token_registry.host}/test/app:oci")
+    dialog = dialog_of(qtbot, window)
+    service = f"127.0.0.1:{token_server.port}"  # same host as the registry, another port
+    assert service != token_registry.host
+    note = dialog.destination_label
+    assert note.isVisible()
+    assert note.text() == f"Your password is sent to the token service at {service}."
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_REFRESH_TOKEN))
+    assert note.text() == f"Your refresh token is sent to the token service at {service}."
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_ANONYMOUS))
+    assert not note.isVisible()
+    dialog.reject()
+
+
+def test_a_test_sign_in_learns_where_the_password_goes(
+    qtbot: QtBot, window: MainWindow, token_registry: Registry, token_server: TokenServer
+) -> None:
+    dialog = window.open_sign_in(None)
+    dialog.registry_edit.setText(token_registry.host)
+    assert not dialog.destination_label.isVisible()  # nothing asked yet: nothing known
+    dialog.username_edit.setText(ALICE_USER)
+    dialog.secret_edit.setText(ALICE_PASSWORD)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.destination_label.isVisible, timeout=10_000)
+    assert f"token service at 127.0.0.1:{token_server.port}." in dialog.destination_label.text()
+    dialog.reject()
+
+
+def test_no_note_when_the_registry_takes_the_password_itself(
+    qtbot: QtBot, window: MainWindow, basic_registry: Registry
+) -> None:
+    with qtbot.waitSignal(window.failed, timeout=10_000):
+        window.inspect_text(f"{basic_registry.host}/test/app:oci")
+    dialog = dialog_of(qtbot, window)
+    assert window.client.transport.challenge(basic_registry.host) is not None
+    assert not dialog.destination_label.isVisible()
+    assert dialog.destination_label.text() == ""
+    dialog.reject()

@@ -67,3 +67,60 @@ def test_a_slot_that_starts_the_next_job_and_reaping(qtbot: QtBot) -> None:
     shiboken6.delete(runner)  # a runner going away with its jobs
     gc.collect()
     qtbot.wait(50)  # nothing left to crash on
+
+
+def test_shutdown_is_bounded_and_lets_go_of_a_thread_that_stays_blocked(qtbot: QtBot) -> None:
+    """A thread blocked where cancel cannot reach must not hold the window (or the process):
+    shutdown() waits its bound and says so; deleting the runner does not wait for the thread."""
+    release = threading.Event()
+    runner = JobRunner()
+    runner.start("x", lambda: release.wait(30))
+    started = time.monotonic()
+    assert runner.shutdown(wait_ms=200) is False
+    assert time.monotonic() - started < 1.0
+    assert runner.stuck
+    deleting = time.monotonic()
+    shiboken6.delete(runner)
+    assert time.monotonic() - deleting < 0.5
+    release.set()
+
+
+def test_shutdown_of_an_idle_runner_is_clean(qtbot: QtBot) -> None:
+    runner = JobRunner()
+    job = runner.start("x", lambda: 1)
+    qtbot.waitUntil(lambda: not job.running)
+    assert runner.shutdown(wait_ms=1000) is True
+    assert not runner.stuck
+
+
+def test_deleting_a_runner_with_queued_work_does_not_deadlock(qtbot: QtBot) -> None:
+    """A view deleted while its jobs are queued (all slots busy) must not wait for them: a
+    QThreadPool did, holding Python's lock that the queued job needed to start."""
+    release = threading.Event()
+    runner = JobRunner(max_threads=1)
+    runner.start("busy", lambda: release.wait(30))
+    queued = runner.start("queued", lambda: 1)
+    started = time.monotonic()
+    shiboken6.delete(runner)
+    assert time.monotonic() - started < 0.5
+    release.set()
+    qtbot.waitUntil(lambda: queued.thread_done, timeout=5000)
+
+
+def test_at_most_max_threads_run_at_once(qtbot: QtBot) -> None:
+    runner = JobRunner(max_threads=2)
+    lock = threading.Lock()
+    running, most = [0], [0]
+
+    def work() -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.1)
+        with lock:
+            running[0] -= 1
+
+    jobs = [runner.start(f"c{i}", work) for i in range(5)]
+    qtbot.waitUntil(lambda: all(j.thread_done for j in jobs), timeout=5000)
+    assert most[0] == 2
+    assert runner.shutdown(1000)
