@@ -18,7 +18,7 @@ from acr_desktop.registry.auth import CLIENT_ID, Credentials, Token, TokenCache
 from acr_desktop.registry.challenge import Challenge, bearer_or_basic, parse_www_authenticate
 from acr_desktop.registry.connection import ConnectionSettings, RateLimitStatus
 from acr_desktop.registry.endpoint import Endpoint, Endpoints
-from acr_desktop.registry.errors import AuthenticationRequired, RateLimited
+from acr_desktop.registry.errors import AuthenticationRequired, Cancelled, RateLimited
 from acr_desktop.registry.operation import (
     check_cancelled,
     notify_wait,
@@ -77,7 +77,7 @@ class Transport:
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self.password_grant: PasswordGrant = password_grant
-        self.credential_fallback = credential_fallback
+        self._credential_fallback = credential_fallback
         self.tokens = TokenCache(clock)
         self._endpoints = Endpoints(self.tokens)
 
@@ -108,10 +108,12 @@ class Transport:
 
     def _consult_fallback(self, registry: str) -> None:
         known = self.endpoint(registry)
-        if self.credential_fallback is None or known.given is not None or known.found is not None:
+        if self._credential_fallback is None or known.given is not None or known.found is not None:
             return
         try:
-            lookup = self.credential_fallback(registry)
+            lookup = self._credential_fallback(registry)
+        except Cancelled:
+            raise
         except Exception as exc:  # a bug there must not stop anonymous access
             from acr_desktop.registry.docker_credentials import CredentialLookup
 

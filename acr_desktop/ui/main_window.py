@@ -203,10 +203,10 @@ class MainWindow(QMainWindow):
         if self._client is None:
             from acr_desktop.registry.client import RegistryClient
             from acr_desktop.registry.docker_credentials import lookup
+            from acr_desktop.registry.transport import Transport
 
-            self._client = RegistryClient()
             # What `docker login` / `az acr login` left behind, asked only on a 401.
-            self._client.transport.credential_fallback = lookup
+            self._client = RegistryClient(Transport(credential_fallback=lookup))
         return self._client
 
     @property

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from acr_desktop.credentials import CredentialStore
 from acr_desktop.registry.client import RegistryClient
-from acr_desktop.registry.transport import Transport
+from acr_desktop.registry.transport import CredentialFallback, Transport
 from acr_desktop.ui.main_window import MainWindow
 from acr_desktop.ui.preferences import Preferences
 from tests.registry.conftest import DockerEnv, docker_env, test_ca, tls_registry
@@ -24,7 +24,11 @@ __all__ = ["DockerEnv", "docker_env", "test_ca", "tls_registry"]  # fixtures sha
 class CountingClient(RegistryClient):
     """A real client whose HTTP requests are counted (registry and token service alike)."""
 
-    def __init__(self, timeout: tuple[float, float] = (2.0, 10.0)) -> None:
+    def __init__(
+        self,
+        timeout: tuple[float, float] = (2.0, 10.0),
+        credential_fallback: CredentialFallback | None = None,
+    ) -> None:
         self.calls: list[tuple[str, str, int]] = []
         session = requests.Session()
         session.hooks["response"].append(
@@ -32,7 +36,9 @@ class CountingClient(RegistryClient):
                 (r.request.method or "", r.request.path_url, r.status_code)
             )
         )
-        super().__init__(Transport(session=session, timeout=timeout))
+        super().__init__(
+            Transport(session=session, timeout=timeout, credential_fallback=credential_fallback)
+        )
 
 
 @pytest.fixture

@@ -186,7 +186,7 @@ def test_show_log_folder_opens_the_log_folder(qtbot: QtBot, log_path: Path) -> N
     dialog = CrashDialog("details", log_path)
     qtbot.addWidget(dialog)
     catcher = UrlCatcher()
-    QDesktopServices.setUrlHandler("file", catcher, b"open")
+    QDesktopServices.setUrlHandler("file", catcher, "open")  # type: ignore[arg-type]  # the stub wants bytes; PySide wants str
     try:
         dialog.folder_button.click()
     finally:

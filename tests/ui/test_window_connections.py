@@ -5,23 +5,31 @@ from __future__ import annotations
 
 import base64
 
+import keyring.backends.fail
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from acr_desktop.credentials import CredentialStore
 from acr_desktop.registry.docker_credentials import lookup
 from acr_desktop.registry.transport import ConnectionSettings
 from acr_desktop.ui.main_window import MainWindow
 from acr_desktop.ui.messages import NextStep
+from acr_desktop.ui.preferences import Preferences
 from tests.registry.conftest import DockerEnv
 from tests.rig import ALICE_PASSWORD, ALICE_USER, Registry
 from tests.rig.tls import TLSRegistry
+from tests.ui.conftest import CountingClient
 
 
 def test_docker_config_credentials_are_used_without_a_dialog(
-    qtbot: QtBot, window: MainWindow, token_registry: Registry, docker_env: DockerEnv
+    qtbot: QtBot, settings: QSettings, token_registry: Registry, docker_env: DockerEnv
 ) -> None:
     auth = base64.b64encode(f"{ALICE_USER}:{ALICE_PASSWORD}".encode()).decode()
     docker_env.write_config({"auths": {token_registry.host: {"auth": auth}}})
-    window.client.transport.credential_fallback = lookup
+    store = CredentialStore(backend=keyring.backends.fail.Keyring())
+    client = CountingClient(credential_fallback=lookup)  # as the window makes its own
+    window = MainWindow(preferences=Preferences(settings), store=store, client=client)
+    qtbot.addWidget(window)
     with qtbot.waitSignal(window.inspected, timeout=10_000) as shown:
         window.inspect_text(f"{token_registry.host}/test/app:oci")
     assert shown.args[0].top.digest == token_registry.content["test/app:oci"].digest
