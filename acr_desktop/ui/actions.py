@@ -7,9 +7,10 @@ from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMenu, QWidget
 
 from acr_desktop.ui.desktop import show_log_folder
+from acr_desktop.ui.preferences import MAX_TIMEOUT, Preferences
 
 
 class Commands(Protocol):
@@ -74,3 +75,17 @@ def install(window: QMainWindow, commands: Commands, navigator: QWidget, bookmar
         shortcut.triggered.connect(slot)
         window.addAction(shortcut)
     return Menus(help=help_menu)
+
+
+def ask_time_limit(window: QWidget, preferences: Preferences) -> None:
+    """Registry ▸ Time limit: the seconds one inspect may take in all (the CLI's --timeout)."""
+    seconds, ok = QInputDialog.getInt(
+        window,
+        "Time limit",
+        "Seconds an inspect may take in all, waits for a busy registry included:",
+        round(preferences.timeout()),
+        1,
+        int(MAX_TIMEOUT),
+    )
+    if ok:
+        preferences.set_timeout(seconds)

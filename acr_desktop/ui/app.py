@@ -28,7 +28,7 @@ def create_app(qt_args: list[str]) -> QApplication:
     from PySide6.QtWidgets import QApplication
 
     from acr_desktop.logs import setup_logging
-    from acr_desktop.ui.crash_dialog import install_exception_hooks
+    from acr_desktop.ui.exception_hooks import install_exception_hooks
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     assert isinstance(app, QApplication)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QLabel, QMenu, QToolButton
 from acr_desktop.history import History
 from acr_desktop.registry.acr import is_acr_host
 from acr_desktop.registry.reference import Reference
-from acr_desktop.ui.inspector import Inspector
 from acr_desktop.ui.messages import describe
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.worker import JobRunner
@@ -19,6 +18,7 @@ from acr_desktop.ui.worker import JobRunner
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import RegistryClient
+    from acr_desktop.ui.inspector import Inspector
 
 
 def tool_button(text: str, tip: str, slot: Callable[[], None]) -> QToolButton:
@@ -42,7 +42,7 @@ class Browsing:
         self,
         preferences: Preferences,
         runner: JobRunner,
-        inspector: Inspector,
+        inspector: Callable[[], Inspector],
         rate_label: QLabel,
         *,
         client: Callable[[], RegistryClient],
@@ -120,16 +120,16 @@ class Browsing:
         job = self._runner.start("referrers", lambda: client.referrers(ref))
         digest = ref.digest or ""
         job.returned.connect(
-            lambda found: self._inspector.show_referrers(digest, found.descriptors, found.via)
+            lambda found: self._inspector().show_referrers(digest, found.descriptors, found.via)
         )
         job.errored.connect(
-            lambda exc: self._inspector.show_referrers_error(digest, describe(exc).text)
+            lambda exc: self._inspector().show_referrers_error(digest, describe(exc).text)
         )
 
     def load_aliases(self, ins: Inspection) -> None:
         """On ACR, every tag that points at the same digest (needs metadata_read)."""
         ref = ins.reference
-        summary = self._inspector.summary
+        summary = self._inspector().summary
         if not is_acr_host(ref.registry):
             summary.show_aliases(None)
             return

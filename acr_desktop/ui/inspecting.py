@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from acr_desktop.registry.manifest import Descriptor
-from acr_desktop.registry.reference import Reference
-from acr_desktop.ui.models import PlatformRow, platform_rows
 from acr_desktop.ui.worker import Job, JobRunner
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import RegistryClient
+    from acr_desktop.registry.manifest import Descriptor
+    from acr_desktop.registry.reference import Reference
+    from acr_desktop.ui.models import PlatformRow
 
 CHANNEL = "inspect"
 
@@ -102,6 +102,8 @@ class InspectController(QObject):
         return True
 
     def _start(self, work: Callable[[], Inspection], status: str) -> Job:
+        from acr_desktop.ui.models import platform_rows  # not on the start path
+
         self._started_at = time.perf_counter()
 
         def work_and_rows() -> tuple[Inspection, list[PlatformRow] | None]:

@@ -14,7 +14,6 @@ from PySide6.QtGui import QCloseEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -26,18 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from acr_desktop.registry import errors
-from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference, parse_reference
 from acr_desktop.ui import actions
 from acr_desktop.ui.browsing import Browsing
 from acr_desktop.ui.empty_state import empty_state
 from acr_desktop.ui.inspecting import InspectController, warm_up_imports
-from acr_desktop.ui.inspector import Inspector
 from acr_desktop.ui.message_bar import MessageBar
 from acr_desktop.ui.messages import NextStep, describe, rate_limited
 from acr_desktop.ui.navigator import Navigator
 from acr_desktop.ui.plain import plain
-from acr_desktop.ui.preferences import MAX_RECENT, MAX_TIMEOUT, Preferences
+from acr_desktop.ui.preferences import MAX_RECENT, Preferences
 from acr_desktop.ui.sign_in import SignIn
 from acr_desktop.ui.worker import JobRunner
 
@@ -45,8 +42,10 @@ if TYPE_CHECKING:
     from acr_desktop.credentials import CredentialStore
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import RegistryClient
+    from acr_desktop.registry.manifest import Descriptor
     from acr_desktop.ui.about_dialog import AboutDialog
     from acr_desktop.ui.credentials_dialog import CredentialsDialog
+    from acr_desktop.ui.inspector import Inspector
 
 
 class MainWindow(QMainWindow):
@@ -70,7 +69,7 @@ class MainWindow(QMainWindow):
         self._store = store
         self._client = client
         self.runner = JobRunner(self)
-        self.inspector = Inspector()
+        self._inspector: Inspector | None = None  # built after the first paint: see `inspector`
         self.message_bar = MessageBar()
         self.rate_label = plain(QLabel())
         self.sign_in = SignIn(
@@ -93,7 +92,7 @@ class MainWindow(QMainWindow):
         self.browsing = Browsing(
             self.preferences,
             self.runner,
-            self.inspector,
+            lambda: self.inspector,
             self.rate_label,
             client=lambda: self.client,
             current=lambda: self.inspecting.current,
@@ -107,7 +106,25 @@ class MainWindow(QMainWindow):
         # After the first paint (the imports would compete with it for the GIL), and long
         # before anyone can paste a reference and press Enter.
         runner = self.runner  # the context: no warm-up once the window is gone
+        QTimer.singleShot(100, runner, lambda: self.inspector)
         QTimer.singleShot(250, runner, lambda: runner.start("warm-up", warm_up_imports))
+
+    @property
+    def inspector(self) -> Inspector:
+        """The inspector, built on first use or shortly after the first paint: the window starts
+        on the empty state, and the inspector's tables, JSON view and their imports would
+        otherwise be most of the launch time."""
+        if self._inspector is None:
+            from acr_desktop.ui.inspector import Inspector
+
+            inspector = self._inspector = Inspector()
+            self.stack.addWidget(inspector)
+            inspector.platform_chosen.connect(self.choose_platform)
+            inspector.copied.connect(lambda t: self.statusBar().showMessage(f"Copied {t}", 4000))
+            inspector.referrers_wanted.connect(self.browsing.load_referrers)
+            inspector.open_digest.connect(self.browsing.open_digest)
+            inspector.restore_state(self.preferences)
+        return self._inspector
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -142,7 +159,6 @@ class MainWindow(QMainWindow):
         self.navigator.setObjectName("navigator")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
-        self.stack.addWidget(self.inspector)
 
         main = QWidget()
         main_layout = QVBoxLayout(main)
@@ -171,10 +187,6 @@ class MainWindow(QMainWindow):
         self.sign_in_button.clicked.connect(lambda: self.open_sign_in(None))
         self.message_bar.step_requested.connect(self._next_step)
         self.empty.linkActivated.connect(self._open_text)
-        self.inspector.platform_chosen.connect(self.choose_platform)
-        self.inspector.copied.connect(lambda t: self.statusBar().showMessage(f"Copied {t}", 4000))
-        self.inspector.referrers_wanted.connect(self.browsing.load_referrers)
-        self.inspector.open_digest.connect(self.browsing.open_digest)
         self.navigator.reference_chosen.connect(self.inspect)
         self.inspecting.started.connect(self.status.setText)
         self.inspecting.inspected.connect(self._inspected)
@@ -189,7 +201,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)
-        self.inspector.restore_state(self.preferences)
         self.recent_model.setStringList(self.preferences.recent())
         split = self.preferences.window_split()
         if split is not None:
@@ -294,17 +305,7 @@ class MainWindow(QMainWindow):
         self.sign_in.open_connection_settings(self.navigator.registry)
 
     def ask_time_limit(self) -> None:
-        """Registry ▸ Time limit: the seconds one inspect may take in all (the CLI's --timeout)."""
-        seconds, ok = QInputDialog.getInt(
-            self,
-            "Time limit",
-            "Seconds an inspect may take in all, waits for a busy registry included:",
-            round(self.preferences.timeout()),
-            1,
-            int(MAX_TIMEOUT),
-        )
-        if ok:
-            self.preferences.set_timeout(seconds)
+        actions.ask_time_limit(self, self.preferences)
 
     def show_about(self) -> AboutDialog:
         """Help ▸ About (keyring is imported now, not at start-up)."""
@@ -385,6 +386,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.preferences.set_geometry(self.saveGeometry())
         self.preferences.set_window_split(self.split.saveState())
-        self.inspector.save_state(self.preferences)
+        if self._inspector is not None:
+            self._inspector.save_state(self.preferences)
         self.runner.shutdown(wait_ms=1000)  # then the app ends the process anyway
         super().closeEvent(event)

@@ -20,13 +20,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from acr_desktop.registry.errors import Cancelled
-from acr_desktop.registry.operation import WaitObserver, operation
+
+if TYPE_CHECKING:
+    from acr_desktop.registry.operation import WaitObserver
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,8 @@ class Job(QObject):
     def _run(self) -> None:
         result: Any = None
         error: BaseException | None = None
+        from acr_desktop.registry.operation import operation  # off the window's start path
+
         with operation(self.cancel_event, timeout=self.timeout, on_wait=self.on_wait):
             try:
                 result = self.fn()

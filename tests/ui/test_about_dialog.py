@@ -78,7 +78,7 @@ CREATE_APP = textwrap.dedent(
     """
     import json, sys, threading
     from acr_desktop.ui.app import create_app
-    from acr_desktop.ui.crash_dialog import ExceptionReporter
+    from acr_desktop.ui.exception_hooks import ExceptionReporter
 
     app = create_app([])
     reporter = ExceptionReporter.installed

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from acr_desktop import logs
-from acr_desktop.ui.crash_dialog import (
-    CrashDialog,
+from acr_desktop.ui.crash_dialog import CrashDialog
+from acr_desktop.ui.exception_hooks import (
     ExceptionReporter,
     install_exception_hooks,
     uninstall_exception_hooks,

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.auth import Credentials
-from acr_desktop.ui.crash_dialog import ExceptionReporter, crash_report
+from acr_desktop.ui.exception_hooks import ExceptionReporter, crash_report
 from acr_desktop.ui.main_window import MainWindow
 from acr_desktop.ui.plain import tooltip
 from tests.rig import FakeRequest, FakeServer
