@@ -288,7 +288,7 @@ def test_a_64_kb_link_header_is_read_quickly(hostile: HostileServer) -> None:
     assert pages.notice is None
     start = time.perf_counter()
     assert listing.next_link("<" * 65_000, "http://h/") is None
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 0.25  # linear: well under 1 ms; it took 12.8 s
 
 
 def test_a_broken_link_url_is_a_typed_error(hostile: HostileServer) -> None:
@@ -312,7 +312,12 @@ def test_a_web_server_is_not_a_registry(hostile: HostileServer) -> None:
 
 def test_claim_merging_is_linear() -> None:
     access = [{"type": "repository", "name": f"r{i}", "actions": ["pull"]} for i in range(5000)]
-    start = time.process_time()
-    granted = granted_access(jwt({"access": access + access}))
+    token = jwt({"access": access + access})  # made (and its imports done) before the clock
+    times = []
+    for _ in range(3):  # the best of three: what the merge costs, not a busy machine's pauses
+        start = time.process_time()
+        granted = granted_access(token)
+        times.append(time.process_time() - start)
     assert granted is not None and len(granted) == 5000
-    assert time.process_time() - start < 1.0
+    # Linear: about 40 ms here. The quadratic merge took 17.8 s for 1,500 entries.
+    assert min(times) < 1.0
