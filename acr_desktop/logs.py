@@ -3,8 +3,6 @@ in. `redact()` is also what the crash dialog runs its text through. Plain Python
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import logging.handlers
 import os
@@ -74,15 +72,6 @@ def _looks_like_token(text: str) -> bool:
     return len(text) >= 8 and any(c.isdigit() or c in "._~+/-=" for c in text)
 
 
-def _is_basic_blob(text: str) -> bool:
-    """Base64 of `user:secret`, as in a Basic header that lost its scheme."""
-    try:
-        decoded = base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return False
-    return ":" in decoded and decoded.isprintable()
-
-
 def redact(text: str) -> str:
     """`text` with passwords, tokens, Authorization values, JWTs and Basic blobs replaced."""
     for pattern, replacement in _patterns():
@@ -90,7 +79,9 @@ def redact(text: str) -> str:
     text = _scheme_token().sub(
         lambda m: m[1] + m[2] + HIDDEN if _looks_like_token(m[3]) else m[0], text
     )
-    return _base64().sub(lambda m: HIDDEN if _is_basic_blob(m[0]) else m[0], text)
+    from acr_desktop.registry.redaction import is_basic_blob  # the core's test, imported late
+
+    return _base64().sub(lambda m: HIDDEN if is_basic_blob(m[0]) else m[0], text)
 
 
 def bounded(text: str, limit: int = MAX_RECORD_CHARS, *, keep_end: bool = False) -> str:

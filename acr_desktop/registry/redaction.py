@@ -36,7 +36,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     text = _JWT.sub(HIDDEN, text)
     text = _SCHEME.sub(lambda m: m[1] + m[2] + HIDDEN, text)
     text = _SECRET_FIELD.sub(lambda m: m[1] + HIDDEN, text)
-    return _BASE64.sub(lambda m: HIDDEN if _is_basic_blob(m[0]) else m[0], text)
+    return _BASE64.sub(lambda m: HIDDEN if is_basic_blob(m[0]) else m[0], text)
 
 
 def quotable(text: str, secrets: Iterable[str] = (), limit: int = MAX_QUOTED) -> str:
@@ -49,7 +49,7 @@ def quotable(text: str, secrets: Iterable[str] = (), limit: int = MAX_QUOTED) ->
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _is_basic_blob(text: str) -> bool:
+def is_basic_blob(text: str) -> bool:
     """Base64 of `user:secret`, as in a Basic header that lost its scheme."""
     try:
         decoded = base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode("utf-8")
