@@ -1,6 +1,40 @@
-"""The few text colours the window uses to say how something went (one of each, app-wide)."""
+"""The few text colours the window uses to say how something went (one of each, app-wide), for
+a light and a dark palette. Ask for them when drawing: the scheme can change while the app runs."""
 
-OK_COLOUR = "#1a7f37"  # verified, signed in
-WARNING_COLOUR = "#b35900"  # worth a look: a digest that differs, a platform warning
-ERROR_COLOUR = "#c62828"  # failed, or a switch that puts credentials at risk
-NOTE_COLOUR = "#6d5300"  # a remark beside a form field
+from __future__ import annotations
+
+# (light, dark) pairs, each readable on its palette's window and base colours.
+_OK = ("#1a7f37", "#57c46e")  # verified, signed in
+_WARNING = ("#b35900", "#f0a04b")  # worth a look: a digest that differs, a platform warning
+_ERROR = ("#c62828", "#ff7b72")  # failed, or a switch that puts credentials at risk
+_NOTE = ("#6d5300", "#d9b44a")  # a remark beside a form field
+
+
+def is_dark() -> bool:
+    """True when the application's palette is dark (window text lighter than the window)."""
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    palette = QGuiApplication.palette()
+    window = palette.color(QPalette.ColorRole.Window).lightness()
+    text = palette.color(QPalette.ColorRole.WindowText).lightness()
+    return text > window
+
+
+def _pick(pair: tuple[str, str]) -> str:
+    return pair[1] if is_dark() else pair[0]
+
+
+def ok() -> str:
+    return _pick(_OK)
+
+
+def warning() -> str:
+    return _pick(_WARNING)
+
+
+def error() -> str:
+    return _pick(_ERROR)
+
+
+def note() -> str:
+    return _pick(_NOTE)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from acr_desktop.registry.connection import ConnectionSettings
-from acr_desktop.ui.colours import ERROR_COLOUR
+from acr_desktop.ui import colours
 from acr_desktop.ui.preferences import Preferences, default_plain_http
 
 PLAIN_HTTP_WARNING = (
@@ -64,7 +64,7 @@ class _Warning(QLabel):
         super().__init__(text)
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.setStyleSheet(f"color: {colours.error()};")
 
 
 class ConnectionSettingsDialog(QDialog):

@@ -28,7 +28,7 @@ from acr_desktop.registry.docker_credentials import CredentialLookup
 from acr_desktop.registry.errors import InvalidReference, RegistryError
 from acr_desktop.registry.reference import normalize_registry
 from acr_desktop.registry.transport import Transport
-from acr_desktop.ui.colours import ERROR_COLOUR, OK_COLOUR
+from acr_desktop.ui import colours
 from acr_desktop.ui.form_parts import WrappedLabel, row
 from acr_desktop.ui.found_sign_in import FoundSignIn
 from acr_desktop.ui.preferences import Preferences
@@ -231,7 +231,7 @@ class CredentialsDialog(QDialog):
             try:
                 normalize_registry(self.registry_edit.text())
             except InvalidReference as exc:
-                self._show_result(str(exc), ERROR_COLOUR)  # why OK is disabled
+                self._show_result(str(exc), colours.error())  # why OK is disabled
 
     def _update_buttons(self) -> None:
         registry_ok = self._normalized(self.registry_edit.text()) is not None
@@ -314,14 +314,14 @@ class CredentialsDialog(QDialog):
 
     def _signed_in(self, result: object) -> None:
         if isinstance(result, SignInResult):
-            self._show_result(result.describe(), OK_COLOUR)
+            self._show_result(result.describe(), colours.ok())
 
     def _sign_in_failed(self, error: object) -> None:
         if isinstance(error, RegistryError):
             text = str(error)
         else:  # a bug, not a registry answer: its text may hold anything
             text = f"The sign-in test failed unexpectedly ({type(error).__name__})."
-        self._show_result(text, ERROR_COLOUR)
+        self._show_result(text, colours.error())
 
     def forget(self) -> None:
         """Remove what is stored for this registry and username: keyring, session, settings."""

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from acr_desktop.registry.auth import Credentials
 from acr_desktop.registry.docker_credentials import CredentialLookup, lookup
-from acr_desktop.ui.colours import NOTE_COLOUR
+from acr_desktop.ui import colours
 from acr_desktop.ui.form_parts import WrappedLabel, row
 from acr_desktop.ui.worker import Job, JobRunner
 
@@ -81,6 +81,6 @@ class FoundSignIn(QWidget):
         if text is None:
             self.found = None
         self.label.setText(text or "")
-        self.label.setStyleSheet("" if self.found else f"color: {NOTE_COLOUR};")
+        self.label.setStyleSheet("" if self.found else f"color: {colours.note()};")
         self.use_button.setVisible(self.found is not None)
         self.changed.emit()

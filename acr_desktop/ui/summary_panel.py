@@ -19,8 +19,8 @@ from acr_desktop.copy_formats import COPY_FORMATS, render
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.manifest import ImageIndex, ImageManifest, Schema1Manifest
 from acr_desktop.text import format_size, plural
+from acr_desktop.ui import colours
 from acr_desktop.ui.clipboard import copy_text
-from acr_desktop.ui.colours import OK_COLOUR, WARNING_COLOUR
 from acr_desktop.ui.plain import plain, tooltip
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class DigestLine(QWidget):
         self.digest.setText(fetched.digest)
         if fetched.header_mismatch:
             self.mark.setText(
-                f"<span style='color:{WARNING_COLOUR}'>⚠ registry digest differs</span>"
+                f"<span style='color:{colours.warning()}'>⚠ registry digest differs</span>"
             )
             self.mark.setToolTip(
                 tooltip(
@@ -78,7 +78,7 @@ class DigestLine(QWidget):
                 )
             )
         elif fetched.verified:
-            self.mark.setText(f"<span style='color:{OK_COLOUR}'>✔ verified</span>")
+            self.mark.setText(f"<span style='color:{colours.ok()}'>✔ verified</span>")
             self.mark.setToolTip(
                 tooltip(
                     f"Computed from the exact bytes received; matches the {fetched.verified_by}."
@@ -121,7 +121,7 @@ class SummaryPanel(QWidget):
         self.aliases = _selectable(QLabel())
         self.warnings = plain(QLabel())
         self.warnings.setWordWrap(True)
-        self.warnings.setStyleSheet(f"color: {WARNING_COLOUR};")
+        self.warnings.setStyleSheet(f"color: {colours.warning()};")
         form.addRow("Reference", self.reference)
         form.addRow("Digest", self.digest)
         form.addRow("Type", self.kind)

@@ -16,7 +16,7 @@ from acr_desktop.credentials import CredentialStore, service_name
 from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
 from acr_desktop.registry.connection import ConnectionSettings
 from acr_desktop.registry.docker_credentials import CredentialLookup, FoundCredentials
-from acr_desktop.ui.colours import ERROR_COLOUR, OK_COLOUR
+from acr_desktop.ui import colours
 from acr_desktop.ui.credentials_dialog import (
     KIND_ANONYMOUS,
     KIND_PASSWORD,
@@ -204,7 +204,7 @@ def test_sign_in_grants_pull(
     assert dialog.test_button.text() == "Testing…"
     qtbot.waitUntil(lambda: dialog.result_label.text() == "Granted: pull on test/app.")
     assert_not_truncated(dialog)
-    assert OK_COLOUR in dialog.result_label.styleSheet()
+    assert colours.ok() in dialog.result_label.styleSheet()
     assert dialog.test_button.isEnabled()
     assert dialog.test_button.text() == "Test sign-in"
     assert memory.entries == {}  # testing saves nothing
@@ -228,7 +228,7 @@ def test_wrong_password_shows_the_error_and_keeps_the_input(
     type_in(qtbot, dialog.username_edit, PULLER_USER)
     type_in(qtbot, dialog.secret_edit, "wrong-SECRET")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: ERROR_COLOUR in dialog.result_label.styleSheet())
+    qtbot.waitUntil(lambda: colours.error() in dialog.result_label.styleSheet())
     assert PULLER_USER in dialog.result_label.text()
     assert "wrong-SECRET" not in dialog.result_label.text()
     assert dialog.username_edit.text() == PULLER_USER
@@ -488,7 +488,7 @@ def test_test_sign_in_uses_the_connection_settings(
     dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory), fake_server.host)
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_ANONYMOUS))
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: ERROR_COLOUR in dialog.result_label.styleSheet())
+    qtbot.waitUntil(lambda: colours.error() in dialog.result_label.styleSheet())
     assert "it does not speak HTTPS on this port" in dialog.result_label.text()
     assert "“Allow plain HTTP”" in dialog.result_label.text()
     assert fake_server.requests == []  # HTTPS never reached the plain-HTTP server as a request
