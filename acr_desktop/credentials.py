@@ -166,6 +166,12 @@ class CredentialStore:
             return None
         return Credentials.for_user(username, secret) if secret is not None else None
 
+    def forget_session(self, registry: str, username: str) -> None:
+        """Remove this session's copy of the credentials; the keyring keeps its own."""
+        username = Credentials.for_user(username, "").username
+        self._session.pop((registry, username), None)
+        self._session_sources.pop((registry, username), None)
+
     def forget(self, registry: str, username: str) -> None:
         """Remove the credentials from this session and from the keyring."""
         from keyring.errors import PasswordDeleteError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import TextIO
 
 _UNITS = ("B", "kB", "MB", "GB", "TB")
@@ -57,3 +58,35 @@ def terminal_safe(text: str, *, newlines: bool = False) -> str:
 def write_line(out: TextIO, text: str) -> None:
     """Write one line of output through `terminal_safe`: where the CLI's text meets a terminal."""
     out.write(terminal_safe(text) + "\n")
+
+
+def format_time(value: str | None) -> tuple[str, str]:
+    """An RFC 3339 time from an image (`2024-05-01T12:03:05.123456789Z`) as people read it:
+    (`2024-05-01 14:03` in local time, `2024-05-01 12:03:05 UTC` for a tooltip). One format
+    everywhere (summary, Config, History, Referrers). ("—", "") when empty; text that is not a
+    time comes back as it is, in both."""
+    if not value:
+        return "—", ""
+    moment = _parse_time(value.strip())
+    if moment is None:
+        return value, value
+    utc = moment.astimezone(UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M"), utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.\d+)?\s*([Zz]|[+-]\d{2}:?\d{2}|UTC)?$"
+)
+
+
+def _parse_time(value: str) -> datetime | None:
+    match = _TIME.match(value)
+    if match is None:
+        return None
+    day, clock, zone = match.groups()
+    if zone is None or zone in ("Z", "z", "UTC"):
+        zone = "+00:00"
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}{zone}")
+    except ValueError:
+        return None

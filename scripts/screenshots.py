@@ -19,7 +19,11 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from acr_desktop.credentials import CredentialStore  # noqa: E402
 from acr_desktop.ui.main_window import MainWindow  # noqa: E402
 from acr_desktop.ui.preferences import Preferences  # noqa: E402
+import requests  # noqa: E402
+
 from tests.rig import Registry, TokenServer, push_all  # noqa: E402
+from tests.rig.content import _push_manifest, image, index  # noqa: E402
+from tests.ui.test_window_fit import DEEP_REPO, NINE  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -35,6 +39,28 @@ def settle(ms: int = 200) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
+
+
+def small_and_dark(window: MainWindow, registry: Registry, out: Path) -> None:
+    """A nine-platform index at a deep path on an 800×600 window; then the dark theme."""
+    with requests.Session() as session:
+        session.headers.update(registry.push_headers((DEEP_REPO,)))
+        children = [image(DEEP_REPO, f"shot-{a}{v or ''}", a, v, docker=False) for a, v in NINE]
+        idx = index(DEEP_REPO, children, docker=False)
+        _push_manifest(session, registry.url, idx, "release-2024.11.29-build.12345", set())
+    window.message_bar.hide()
+    window.resize(800, 600)
+    window.inspect_text(f"{registry.host}/{DEEP_REPO}:release-2024.11.29-build.12345@{idx.digest}")
+    wait_for(window.inspected)
+    settle(400)
+    window.grab().save(str(out / "small-800x600.png"))
+    window.resize(1280, 800)
+    window.view.set_theme("dark")
+    settle(400)
+    window.grab().save(str(out / "index-dark.png"))
+    window.view.show_shortcuts().grab().save(str(out / "keyboard-shortcuts.png"))
+    window.view.set_theme("light")
+    settle()
 
 
 def main(out: Path = OUT) -> None:
@@ -90,6 +116,7 @@ def main(out: Path = OUT) -> None:
             settle()
             dialog.grab().save(str(out / "credentials.png"))
             dialog.reject()
+            small_and_dark(window, registry, out)
             window.close()
         finally:
             registry.stop()

@@ -8,7 +8,7 @@ APT_RUNTIME="libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3
   libxkbcommon-x11-0 fonts-dejavu-core libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1"
 # desktop-file-utils and appstream validate packaging/linux/; binutils is for PyInstaller.
-APT_TEST="docker-registry skopeo xvfb gnome-keyring dbus-daemon desktop-file-utils appstream binutils"
+APT_TEST="docker-registry skopeo xvfb openbox xdotool xclip x11-utils gnome-keyring dbus-daemon desktop-file-utils appstream binutils"
 
 want="$APT_RUNTIME"
 [ "${1:-}" = "--test" ] && want="$want $APT_TEST"

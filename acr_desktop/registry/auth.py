@@ -156,13 +156,21 @@ def granted_access(token: str) -> tuple[Access, ...] | None:
 
 
 class TokenCache:
-    """Tokens per (registry, scope set), renewed a margin before they expire. Thread-safe."""
+    """Tokens per (registry, scope set), renewed a margin before they expire. Thread-safe.
+
+    Dropping all of a registry's tokens (a sign-in or sign-out) starts a new generation: a
+    token fetched under the old one, still on its way, is not kept when it arrives."""
 
     def __init__(self, clock: Any = time.time, margin: float = 10.0) -> None:
         self._clock = clock
         self._margin = margin
         self._tokens: dict[tuple[str, frozenset[str]], Token] = {}
+        self._generations: dict[str, int] = {}
         self._lock = threading.Lock()
+
+    def generation(self, registry: str) -> int:
+        with self._lock:
+            return self._generations.get(registry, 0)
 
     def get(self, registry: str, scopes: frozenset[str]) -> Token | None:
         with self._lock:
@@ -171,12 +179,18 @@ class TokenCache:
             return None
         return token if token.fresh_at(self._clock(), self._margin) else None
 
-    def put(self, registry: str, scopes: frozenset[str], token: Token) -> None:
+    def put(
+        self, registry: str, scopes: frozenset[str], token: Token, generation: int | None = None
+    ) -> None:
+        """Keep `token`, unless it was fetched in an older `generation` than the current."""
         with self._lock:
-            self._tokens[(registry, scopes)] = token
+            if generation is None or generation == self._generations.get(registry, 0):
+                self._tokens[(registry, scopes)] = token
 
     def invalidate(self, registry: str, scopes: frozenset[str] | None = None) -> None:
         with self._lock:
+            if scopes is None:
+                self._generations[registry] = self._generations.get(registry, 0) + 1
             for key in list(self._tokens):
                 if key[0] == registry and (scopes is None or key[1] == scopes):
                     del self._tokens[key]

@@ -157,8 +157,8 @@ def error_for(
         )
     if status == 403 or code == "DENIED":
         who = f"Signed in as “{username}”, but" if username else "Without signing in,"
-        what = f"{ctx.kind} of {where}" if ctx.kind != "catalog" else "the repository list"
-        sentence = f"{who} you may not read the {what}."
+        what = f"the {ctx.kind} of {where}" if ctx.kind != "catalog" else "the repository list"
+        sentence = f"{who} you may not read {what}."
         if granted:
             sentence += f" Granted: {'; '.join(granted)}."
         return AccessDenied(sentence + said, granted=granted, **kw)

@@ -131,7 +131,29 @@ def clean_pasted(text: str) -> str:
         words = [w for w in _PULL_PREFIX.sub("", text).split() if w]
         # `docker pull --platform linux/arm64 ref`: the reference is the last word.
         text = words[-1] if words else ""
-    return strip_scheme(text)[0].rstrip("/")
+    return api_path_reference(strip_scheme(text)[0].rstrip("/"))
+
+
+# `host/v2/<repo>/manifests/<tag or digest>`, `host/v2/<repo>/tags/list`,
+# `host/v2/<repo>/referrers/<digest>`: a registry API URL pasted from a log or a browser.
+_API_PATH = re.compile(
+    r"(?P<host>[^/]+)/v2/(?P<repo>.+?)/"
+    r"(?:manifests/(?P<ref>[^/?#]+)|tags/list|referrers/(?P<subject>[^/?#]+))/?(?:[?#].*)?"
+)
+
+
+def api_path_reference(text: str) -> str:
+    """A registry API URL (scheme already removed) as the reference it names: the manifest's
+    tag or digest, the repository of a tag list, the subject of a referrers list. Anything else
+    comes back unchanged."""
+    match = _API_PATH.fullmatch(text)
+    if match is None or not is_registry_component(match["host"]):
+        return text
+    name = f"{match['host']}/{match['repo']}"
+    target = match["ref"] or match["subject"]
+    if target is None:
+        return name
+    return f"{name}@{target}" if ":" in target else f"{name}:{target}"
 
 
 def parse_digest(digest: str, original: str | None = None) -> str:

@@ -238,7 +238,9 @@ class Transport:
         if challenge.scheme == "bearer":
             self.tokens.invalidate(registry, wanted)
             needed = tuple(sorted(wanted | set(challenge.scopes)))
-            self.tokens.put(registry, wanted, self._fetch_token(registry, challenge, needed))
+            generation = self.tokens.generation(registry)
+            token = self._fetch_token(registry, challenge, needed)
+            self.tokens.put(registry, wanted, token, generation)
         elif creds is None:
             raise self._auth_error(resp, ctx, None, wanted, challenge)
 
@@ -291,8 +293,9 @@ class Transport:
             return (creds.basic_header() if creds else None), None
         token = self.tokens.get(registry, scopes)
         if token is None:
+            generation = self.tokens.generation(registry)
             token = self._fetch_token(registry, known.challenge, tuple(sorted(scopes)))
-            self.tokens.put(registry, scopes, token)
+            self.tokens.put(registry, scopes, token, generation)
         return f"Bearer {token.value}", token
 
     def _auth_error(

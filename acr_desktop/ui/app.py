@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def create_app(qt_args: list[str]) -> QApplication:
-    """The application, with its icon, the log file and the crash dialog installed.
+    """The application, with its icon, the system's colour scheme, the log file and the crash
+    dialog installed.
 
     Nothing here imports keyring or requests: start-up stays fast.
     """
@@ -29,6 +30,7 @@ def create_app(qt_args: list[str]) -> QApplication:
 
     from acr_desktop.logs import setup_logging
     from acr_desktop.ui.exception_hooks import install_exception_hooks
+    from acr_desktop.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     assert isinstance(app, QApplication)
@@ -37,6 +39,9 @@ def create_app(qt_args: list[str]) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
+    # Follow the system's scheme, dark too where the style has no dark palette of its own;
+    # the window applies the theme chosen in its preferences when it is built.
+    apply_theme(app, "system")
     log_path = setup_logging()
     install_exception_hooks(log_path)
     log.info(

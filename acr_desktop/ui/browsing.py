@@ -116,9 +116,12 @@ class Browsing:
             self._open_reference(ref, True)
 
     def load_referrers(self, ref: Reference) -> None:
+        """What refers to `ref` (by digest), shown in the inspector's Referrers tab. One channel
+        per digest: the index's lookup and its platform's run side by side; an answer for a
+        manifest no longer shown is dropped by the inspector."""
         client = self._client()
-        job = self._runner.start("referrers", lambda: client.referrers(ref))
         digest = ref.digest or ""
+        job = self._runner.start(f"referrers:{digest}", lambda: client.referrers(ref))
         job.returned.connect(
             lambda found: self._inspector().show_referrers(digest, found.descriptors, found.via)
         )

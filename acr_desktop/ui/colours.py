@@ -3,9 +3,10 @@ a light and a dark palette. Ask for them when drawing: the scheme can change whi
 
 from __future__ import annotations
 
-# (light, dark) pairs, each readable on its palette's window and base colours.
-_OK = ("#1a7f37", "#57c46e")  # verified, signed in
-_WARNING = ("#b35900", "#f0a04b")  # worth a look: a digest that differs, a platform warning
+# (light, dark) pairs, each readable (WCAG contrast at least 4.5:1) on its palette's window and
+# base colours, down to a light window of #e8e8e8 and up to a dark one of #353535.
+_OK = ("#187733", "#57c46e")  # verified, signed in
+_WARNING = ("#a15000", "#f0a04b")  # worth a look: a digest that differs, a platform warning
 _ERROR = ("#c62828", "#ff7b72")  # failed, or a switch that puts credentials at risk
 _NOTE = ("#6d5300", "#d9b44a")  # a remark beside a form field
 

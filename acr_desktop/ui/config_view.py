@@ -7,16 +7,19 @@ import shlex
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QLabel,
     QPlainTextEdit,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from acr_desktop.registry.image_config import ImageConfig
+from acr_desktop.text import format_time, plural
 from acr_desktop.ui.models import HistoryModel
-from acr_desktop.ui.plain import plain
+from acr_desktop.ui.plain import plain, tooltip
 from acr_desktop.ui.tables import RowTable
 
 
@@ -32,9 +35,15 @@ def _argv(value: tuple[str, ...] | None) -> str:
     return "—" if value is None else shlex.join(value) or "(empty)"
 
 
-class ConfigView(QWidget):
+class ConfigView(QScrollArea):
+    """The config's fields, scrolling when the tab is short (it never sets the window's height)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        inside = QWidget()
+        self.setWidget(inside)
         top = QWidget()
         form = QFormLayout(top)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -50,7 +59,7 @@ class ConfigView(QWidget):
         self.labels.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         form.addRow("Env", self.env)
         form.addRow("Labels", self.labels)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(inside)
         layout.addWidget(top)
         layout.addStretch(1)
         self.none_label = QLabel("No image config for this manifest.")
@@ -65,7 +74,9 @@ class ConfigView(QWidget):
         if config is None:
             return
         f = self.fields
-        f["Created"].setText(config.created or "—")
+        local, utc = format_time(config.created)
+        f["Created"].setText(local)
+        f["Created"].setToolTip(tooltip(utc))
         f["Platform"].setText(config.platform or "—")
         f["User"].setText(config.user or "root (not set)")
         f["Working dir"].setText(config.working_dir or "/ (not set)")
@@ -89,6 +100,7 @@ class HistoryView(QWidget):
         ]
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.note = plain(QLabel())
+        self.note.setWordWrap(True)  # never the reason the window is wide
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.table)
@@ -98,12 +110,12 @@ class HistoryView(QWidget):
         self.model.set_rows(steps)
         empty = sum(1 for s in steps if s.empty_layer)
         self.note.setText(
-            f"{len(steps)} build steps; {len(steps) - empty} made a layer, {empty} changed only "
-            "the config (shown as empty)."
+            f"{plural(len(steps), 'build step')}; {len(steps) - empty} made a layer, "
+            f"{empty} changed only the config (shown as empty)."
             if config
             else "No build history for this manifest."
         )
         # Widths from the font, not from every row's contents (cheaper, and steady).
         metrics = self.fontMetrics()
-        for column, sample in enumerate(("Step 00", "Layer #00", "2024-01-02T03:04:05Z")):
+        for column, sample in enumerate(("Step 00", "Layer #00", "2024-01-02 03:04")):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)

@@ -9,11 +9,9 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -33,16 +31,15 @@ from acr_desktop.ui.form_parts import WrappedLabel, row
 from acr_desktop.ui.found_sign_in import FoundSignIn
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.secret_destination import destination_note
+from acr_desktop.ui.signin_account import Kept, kept_for_session, kept_in_keyring
+from acr_desktop.ui.signin_kinds import (
+    KIND_ANONYMOUS,
+    KIND_PASSWORD,
+    KIND_REFRESH_TOKEN,
+    KindFields,
+)
 from acr_desktop.ui.worker import Job, JobRunner
 
-KIND_PASSWORD = "password"
-KIND_REFRESH_TOKEN = "refresh_token"
-KIND_ANONYMOUS = "anonymous"
-KINDS = (
-    (KIND_PASSWORD, "Username and password or token"),
-    (KIND_REFRESH_TOKEN, "ACR refresh token (az acr login --expose-token)"),
-    (KIND_ANONYMOUS, "Anonymous"),
-)
 SESSION_ONLY_NOTE = (
     "No keyring is available on this system, so credentials are kept for this session only. "
     "They are never written to a file."
@@ -79,30 +76,25 @@ class CredentialsDialog(QDialog):
         self._preferences = preferences if preferences is not None else Preferences()
         self._persistent = store.persistent()
         self._job: Job | None = None
-        self._typed_username = ""
+        self.kept: Kept | None = None  # by OK: the credentials and where they are kept
         self.setWindowTitle("Sign in to a registry")
         self.setMinimumWidth(460)
 
         self.message_label = WrappedLabel(message or "")
         self.message_label.setStyleSheet("font-weight: bold;")
         self.message_label.setVisible(bool(message))
+        self.message_label.setContentsMargins(0, 0, 0, 4)  # a gap above the form, when shown
         self.found_row = FoundSignIn(runner, find_credentials)
         self.found_label = self.found_row.label
         self.use_found_button = self.found_row.use_button
         self.registry_edit = QLineEdit(registry)
         self.registry_edit.setPlaceholderText("myregistry.azurecr.io")
-        self.kind_combo = QComboBox()
-        for kind, text in KINDS:
-            self.kind_combo.addItem(text, kind)
-        self.username_edit = QLineEdit()
-        self.secret_edit = QLineEdit()
-        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret_label = QLabel("&Password or token:")
-        self.secret_label.setBuddy(self.secret_edit)
-        # Its longest text sets the width, so switching kinds does not shift the fields.
-        self.secret_label.setMinimumWidth(self.secret_label.sizeHint().width())
-        self.show_button = QPushButton("Show")
-        self.show_button.setCheckable(True)
+        self.fields = KindFields(self)
+        self.kind_combo = self.fields.kind_combo
+        self.username_edit = self.fields.username_edit
+        self.secret_edit = self.fields.secret_edit
+        self.secret_label = self.fields.secret_label
+        self.show_button = self.fields.show_button
         backend = store.backend_name() if self._persistent else "a keyring"
         self.remember_check = QCheckBox(f"Remember in {backend}")
         self.remember_check.setChecked(self._persistent)
@@ -111,11 +103,7 @@ class CredentialsDialog(QDialog):
         self.session_note.setVisible(not self._persistent)
         self.test_button = QPushButton("Test sign-in")
         self.forget_button = QPushButton("Forget")
-        for button in (
-            self.show_button,
-            self.test_button,
-            self.forget_button,
-        ):
+        for button in (self.test_button, self.forget_button):
             button.setAutoDefault(False)  # Enter means OK
         self.destination_label = WrappedLabel()  # where the secret is sent, if not the registry
         self.destination_label.setVisible(False)
@@ -126,8 +114,7 @@ class CredentialsDialog(QDialog):
         )
         self._lay_out()
 
-        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
-        self.show_button.toggled.connect(self._show_secret)
+        self.fields.changed.connect(self._kind_changed)
         self.test_button.clicked.connect(self.test_sign_in)
         self.forget_button.clicked.connect(self.forget)
         self.found_row.use_requested.connect(self.use_found)
@@ -161,12 +148,15 @@ class CredentialsDialog(QDialog):
         form.addRow("", self.result_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message_label)
-        layout.addSpacing(4 if self.message_label.text() else 0)
         layout.addLayout(form)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
 
     def _prefill(self, registry: str) -> None:
+        """What is saved for `registry`: the kind, the username and the secret in the keyring."""
+        self.fields.clear_secret()
+        self.fields.set_username("")
+        self.fields.set_kind(KIND_PASSWORD)
         known = self._normalized(registry)
         if known is None:
             return
@@ -174,15 +164,32 @@ class CredentialsDialog(QDialog):
         kind = self._preferences.kind(known)
         if username == ACR_REFRESH_USERNAME:
             kind = KIND_REFRESH_TOKEN
-        self.username_edit.setText(username if username != ACR_REFRESH_USERNAME else "")
-        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(kind)))
-        saved = self._store.load(known, username) if username else None
+        self.fields.set_username(username if username != ACR_REFRESH_USERNAME else "")
+        self.fields.set_kind(kind)
+        wanted = bool(username) and kind != KIND_ANONYMOUS  # anonymous: no secret in the form
+        saved = self._store.load(known, username) if wanted else None
         if saved is not None:
             self.secret_edit.setText(saved.secret)
 
+    def retarget(
+        self, registry: str, *, repository: str | None = None, message: str | None = None
+    ) -> None:
+        """Show `registry` (prefilled afresh) if it is another one, and say why, if given (what
+        was said about another registry goes)."""
+        other = bool(registry) and self._normalized(registry) != self.registry()
+        if message is not None or other:
+            self.message_label.setText(message or "")
+            self.message_label.setVisible(bool(message))
+        if other:
+            self._repository = repository
+            self.registry_edit.setText(registry)
+            self._prefill(registry)
+            self.look_up()
+        self._fit_height()
+
     # -- what the dialog says ------------------------------------------------------------------
     def kind(self) -> str:
-        return str(self.kind_combo.currentData())
+        return self.fields.kind()
 
     def registry(self) -> str:
         return self._normalized(self.registry_edit.text()) or self.registry_edit.text().strip()
@@ -205,19 +212,8 @@ class CredentialsDialog(QDialog):
 
     # -- reactions -----------------------------------------------------------------------------
     def _kind_changed(self) -> None:
-        kind = self.kind()
-        username = self.username_edit.text()
-        if kind == KIND_REFRESH_TOKEN and username != ACR_REFRESH_USERNAME:
-            self._typed_username = username
-            self.username_edit.setText(ACR_REFRESH_USERNAME)
-        elif kind != KIND_REFRESH_TOKEN and username == ACR_REFRESH_USERNAME:
-            self.username_edit.setText(self._typed_username)
-        self.username_edit.setEnabled(kind == KIND_PASSWORD)
-        self.secret_edit.setEnabled(kind != KIND_ANONYMOUS)
-        self.show_button.setEnabled(kind != KIND_ANONYMOUS)
-        self.remember_check.setEnabled(self._persistent and kind != KIND_ANONYMOUS)
-        refresh = kind == KIND_REFRESH_TOKEN
-        self.secret_label.setText("&Refresh token:" if refresh else "&Password or token:")
+        """Another kind: its fields are cleared already; the last kind's answer goes too."""
+        self.remember_check.setEnabled(self._persistent and self.kind() != KIND_ANONYMOUS)
         self._inputs_changed()
 
     def _inputs_changed(self) -> None:
@@ -256,11 +252,6 @@ class CredentialsDialog(QDialog):
         self._job = job
         self.test_button.setText("Testing…" if job else "Test sign-in")
         self._update_buttons()
-
-    def _show_secret(self, shown: bool) -> None:
-        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
-        self.secret_edit.setEchoMode(mode)
-        self.show_button.setText("Hide" if shown else "Show")
 
     def _show_result(self, text: str, color: str | None) -> None:
         self.result_label.setText(text)
@@ -329,22 +320,23 @@ class CredentialsDialog(QDialog):
         username = Credentials.for_user(self.username_edit.text().strip(), "").username
         self._store.forget(registry, username)
         self._preferences.forget_account(registry)  # the connection settings stay
-        self.secret_edit.clear()
+        self.fields.clear_secret()
         self.forgotten.emit(registry, username)
-        self._show_result(f"Forgot the saved sign-in of {username} for {registry}.", None)
+        whose = "refresh token" if username == ACR_REFRESH_USERNAME else f"sign-in of {username}"
+        self._show_result(f"Forgot the saved {whose} for {registry}.", None)
 
     def accept(self) -> None:
         registry, credentials = self.registry(), self.credentials()
-        if credentials is not None:
-            if self.remember():
-                self._store.save(registry, credentials)
-            else:  # not remembered: no stale copy in the keyring either
+        self.kept = None
+        if credentials is not None and self.remember() and self._store.save(registry, credentials):
+            self.kept = kept_in_keyring(credentials, self._store.backend_name())
+        elif credentials is not None:  # not remembered: no stale copy in the keyring either
+            if not self.remember():
                 self._store.forget(registry, credentials.username)
-                found = self.found_row.found
-                found = found if found and found[0] == credentials else None
-                self._store.session_only(
-                    registry, credentials, found_in=found[1] if found else None
-                )
+            found = self.found_row.found
+            found_in = found[1] if found and found[0] == credentials else None
+            self._store.session_only(registry, credentials, found_in=found_in)
+            self.kept = kept_for_session(credentials, found_in)
         self._preferences.set_account(
             registry, self.kind(), credentials.username if credentials is not None else None
         )

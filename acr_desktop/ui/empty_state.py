@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
+from acr_desktop.ui.theme import on_scheme_change
+
 EXAMPLES = (
     "mcr.microsoft.com/dotnet/runtime:8.0",
     "mcr.microsoft.com/azure-cli:latest",
@@ -20,9 +22,17 @@ EMPTY_TEXT = (
 
 
 def empty_state() -> QLabel:
-    """The label; its `linkActivated(str)` gives the example clicked."""
-    label = QLabel(EMPTY_TEXT.format(links="<br>".join(f"<a href='{e}'>{e}</a>" for e in EXAMPLES)))
+    """The label; its `linkActivated(str)` gives the example clicked. Its links take the
+    palette's link colour, light or dark."""
+    text = EMPTY_TEXT.format(links="<br>".join(f"<a href='{e}'>{e}</a>" for e in EXAMPLES))
+    label = QLabel(text)
     label.setObjectName("emptyState")
+
+    def redraw() -> None:  # links are coloured when the text is set
+        label.clear()
+        label.setText(text)
+
+    on_scheme_change(label, redraw)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
     return label

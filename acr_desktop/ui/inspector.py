@@ -1,62 +1,49 @@
-"""The inspector: summary, platforms of an index, layers, config, and the raw JSON beside them."""
+"""The inspector: summary, platforms of an index, layers, config, referrers, and the raw JSON
+beside them; dimmed under a "Loading …" banner while the next result loads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from acr_desktop.copy_formats import pinned, pull_line, tag_and_digest
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
 from acr_desktop.text import format_size, plural
 from acr_desktop.ui.config_view import ConfigView, HistoryView
+from acr_desktop.ui.insp_layout import LoadingBanner, restore_splitter, steady_splitter
+from acr_desktop.ui.insp_platforms import PlatformsPanel
+from acr_desktop.ui.insp_referrers import ReferrersPanel, Subject
 from acr_desktop.ui.json_view import JsonView
-from acr_desktop.ui.models import (
-    LayerRow,
-    LayersModel,
-    PlatformRow,
-    PlatformsModel,
-    ReferrersModel,
-    platform_rows,
-)
+from acr_desktop.ui.models import LayerRow, LayersModel, PlatformRow, platform_rows
 from acr_desktop.ui.plain import plain
-from acr_desktop.ui.preferences import Preferences
+from acr_desktop.ui.preferences import INSPECTOR_PARTS, Preferences
 from acr_desktop.ui.summary_panel import SummaryPanel
 from acr_desktop.ui.tables import RowTable
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
 
-
-FIT_TO_CONTENTS_ROWS = 200
-PLATFORM_SAMPLES = (
-    "windows",
-    "Architecture",
-    "Variant",
-    "10.0.20348.2340",
-    "sha256:0123456789ab",
-    "999.9 MB",
-    "2 attestations",
-)
+TABLES_MIN_WIDTH = 280  # the tables' side of the divider, at least
+JSON_MIN_WIDTH = 200  # the JSON side, at least
+TABS_MIN_HEIGHT = 120  # the tabs under the platforms: the tab bar and a few rows
 
 
 class Inspector(QWidget):
     """Signals:
-    platform_chosen(object): the user picked an index entry (a Descriptor) to look inside.
-    copied(str): something was put on the clipboard (for the status bar).
-    referrers_wanted(object): the Referrers tab was opened for this Reference (with digest).
+    platform_chosen(object): the user picked an index entry (a Descriptor) to look inside, by
+        click, Enter, or arrow keys (after they settle); never when an inspection arrives.
+    copied(str): something was put on the clipboard (summary, Copy menus, any table).
+    referrers_wanted(object): look up what refers to this Reference (with digest); emitted
+        once per subject (the index and the platform's image) when the Referrers tab opens.
     open_digest(str): the user wants to inspect this digest in the same repository.
     """
 
@@ -71,36 +58,23 @@ class Inspector(QWidget):
         self.summary = SummaryPanel()
         self.summary.copied.connect(self.copied)
 
-        self.platforms_model = PlatformsModel(self)
-        self.platforms = RowTable(self.platforms_model)
-        self.platforms.setObjectName("platforms")
-        self.platforms.copy_actions = [
-            ("Copy digest", lambda rows: [r.descriptor.digest for r in rows]),  # type: ignore[attr-defined]
-            ("Copy pinned reference", lambda rows: [self._pin(r, pinned) for r in rows]),
-            (
-                "Copy reference with tag and digest",
-                lambda rows: [self._pin(r, tag_and_digest) for r in rows],
-            ),
-            ("Copy docker pull command", lambda rows: [self._pin(r, pull_line) for r in rows]),
-        ]
-        self.platforms.clicked.connect(self._platform_clicked)
-        self.platforms.activated.connect(self._platform_clicked)
-        self.platforms_box = QGroupBox("Platforms")
-        box = QVBoxLayout(self.platforms_box)
-        box.addWidget(self.platforms)
-        self.attestation_note = plain(QLabel())
-        self.attestation_note.setWordWrap(True)
-        box.addWidget(self.attestation_note)
+        self.platforms_box = PlatformsPanel(self._top_reference)
+        self.platforms_box.chosen.connect(self.platform_chosen)
+        self.platforms = self.platforms_box.table
+        self.platforms_model = self.platforms_box.model
+        self.attestation_note = self.platforms_box.attestation_note
 
         self.layers_model = LayersModel(self)
         self.layers = RowTable(self.layers_model)
         self.layers.setObjectName("layers")
+        self.layers.elastic_column = LayersModel.COL_DIGEST
         self.layers.copy_actions = [
             ("Copy digest", lambda rows: [r.descriptor.digest for r in rows]),  # type: ignore[attr-defined]
             ("Copy size in bytes", lambda rows: [str(r.descriptor.size) for r in rows]),  # type: ignore[attr-defined]
         ]
         self.layers.selectionModel().selectionChanged.connect(self._layer_selected)
         self.layers_total = plain(QLabel())
+        self.layers_total.setWordWrap(True)
         layers_page = QWidget()
         lp = QVBoxLayout(layers_page)
         lp.setContentsMargins(0, 0, 0, 0)
@@ -109,31 +83,29 @@ class Inspector(QWidget):
 
         self.config_view = ConfigView()
         self.history_view = HistoryView()
+        self.referrers_panel = ReferrersPanel()
+        self.referrers_panel.wanted.connect(self.referrers_wanted)
+        self.referrers_panel.open_digest.connect(self.open_digest)
+        self.referrers = self.referrers_panel.table
+        self.referrers_model = self.referrers_panel.model
+        self.referrers_status = self.referrers_panel.status
         self.tabs = QTabWidget()
         self.tabs.addTab(layers_page, "Layers")
         self.tabs.addTab(self.config_view, "Config")
         self.tabs.addTab(self.history_view, "History")
-        self.referrers_model = ReferrersModel(self)
-        self.referrers = RowTable(self.referrers_model)
-        self.referrers.setObjectName("referrers")
-        self.referrers.copy_actions = [
-            ("Copy digest", lambda rows: [r.digest for r in rows]),  # type: ignore[attr-defined]
-        ]
-        self.referrers.activated.connect(self._referrer_activated)
-        self.referrers_status = plain(QLabel())  # may hold a server's error text
-        self.referrers_status.setWordWrap(True)
-        referrers_page = QWidget()
-        rp = QVBoxLayout(referrers_page)
-        rp.addWidget(self.referrers_status)
-        rp.addWidget(self.referrers)
-        self.tabs.addTab(referrers_page, "Referrers")
+        self.tabs.addTab(self.referrers_panel, "Referrers")
         self.tabs.currentChanged.connect(self._tab_changed)
-        self._referrers_for: str | None = None
+        for table in (self.platforms, self.layers, self.history_view.table, self.referrers):
+            table.copied.connect(self.copied)
 
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.platforms_box)
-        left.addWidget(self.tabs)
-        left.setStretchFactor(1, 1)
+        self.left = steady_splitter(
+            Qt.Orientation.Vertical,
+            (self.platforms_box, self.platforms_box.minimumSizeHint().height()),
+            (self.tabs, TABS_MIN_HEIGHT),
+        )
+        self.left.setStretchFactor(1, 1)
+        self.left.splitterMoved.connect(self._platforms_sized_by_hand)
+        self._sized_by_hand = False
 
         self.document = QComboBox()
         self.document.currentIndexChanged.connect(self._show_document)
@@ -147,20 +119,32 @@ class Inspector(QWidget):
         rl.addLayout(row)
         rl.addWidget(self.json)
 
-        self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(left)
-        self.split.addWidget(right)
+        self.split = steady_splitter(
+            Qt.Orientation.Horizontal, (self.left, TABLES_MIN_WIDTH), (right, JSON_MIN_WIDTH)
+        )
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
+        self.split.splitterMoved.connect(self._split_moved_by_hand)
+        self._split_by_hand = False
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.summary)
+        inner.addWidget(self.split, 1)
+        self.content = content
+        self.loading_banner = LoadingBanner(content)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.split, 1)
-        self._documents: list[bytes] = []
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.loading_banner)
+        layout.addWidget(content, 1)
+        self._documents: list[tuple[str, bytes]] = []
         self._layers_state_restored = False
 
     # -- showing -------------------------------------------------------------------------------
     def show_inspection(self, ins: Inspection, rows: list[PlatformRow] | None = None) -> None:
-        """Show `ins`; `rows` are its index's platform rows when already made (in the worker)."""
+        """Show `ins`; `rows` are its index's platform rows when already made (in the worker).
+        Clears the loading banner."""
+        self.set_loading(None)
         self.inspection = ins
         self.summary.show_inspection(ins)
         index = ins.index
@@ -168,15 +152,27 @@ class Inspector(QWidget):
         if index is not None:
             if rows is None:
                 rows = platform_rows(index)  # linear: attestations grouped in one pass
-            self.platforms_model.set_rows(rows)
-            self._fit_platform_columns(len(rows))
-            count = len(index.manifests) - len(rows)
-            self.attestation_note.setVisible(count > 0)
-            self.attestation_note.setText(
-                f"{plural(count, 'attestation manifest')} (provenance / SBOM) "
-                "describe the platforms above; they are not platforms themselves."
-            )
-            self._select_platform_row(ins.platform_entry)
+            self.platforms_box.show_rows(rows, len(index.manifests), ins.platform_entry)
+            self._size_platforms()
+        self._show_layers(ins)
+        self.config_view.show_config(ins.config.config if ins.config else None)
+        self.history_view.show_config(ins.config.config if ins.config else None)
+        self._fill_documents(ins)
+        self.referrers_panel.clear()
+        self._tab_changed(self.tabs.currentIndex())
+
+    def set_loading(self, text: str | None) -> None:
+        """While `text` loads (a reference, or a status such as "Fetching linux/arm64…") the
+        result on show is dimmed under "Loading <text>… — showing the previous result" and a
+        busy bar; None clears it. `show_inspection` clears it too."""
+        self.loading_banner.show_loading(text)
+
+    def show_previous(self, text: str) -> None:
+        """After a failed load: `text` (e.g. "Still showing the previous result, <ref>.") above
+        the result, which is no longer dimmed; cleared by the next load or result."""
+        self.loading_banner.show_note(text)
+
+    def _show_layers(self, ins: Inspection) -> None:
         image = ins.image_manifest
         steps = ins.config.config.history if ins.config else ()
         made_by = {s.layer_index: s.created_by for s in steps if s.layer_index is not None}
@@ -192,48 +188,52 @@ class Inspector(QWidget):
             )
         else:
             self.layers_total.setText("No layers: this manifest is not an image.")
-        self.config_view.show_config(ins.config.config if ins.config else None)
-        self.history_view.show_config(ins.config.config if ins.config else None)
         if not self._layers_state_restored:
-            for column in range(LayersModel.COL_STEP):
-                self.layers.resizeColumnToContents(column)
-        self._fill_documents(ins)
-        self._referrers_for = None
-        self.referrers_model.set_rows([])
-        self.referrers_status.setText("")
-        self._tab_changed(self.tabs.currentIndex())
+            self.layers.fit_columns()
 
-    def _fit_platform_columns(self, count: int) -> None:
-        """Widths from the contents for a usual index; from the font for a huge one (measuring
-        thousands of cells would freeze the window)."""
-        if count <= FIT_TO_CONTENTS_ROWS:
-            self.platforms.resizeColumnsToContents()
+    def _size_platforms(self) -> None:
+        """Room for up to six platforms (at most half the height), and for all their columns
+        (the JSON keeps 30 %), unless the person moved that divider."""
+        total = sum(self.left.sizes())
+        if not self._sized_by_hand and total > 0:
+            wanted = self.platforms_box.wanted_height()
+            self.left.setSizes([wanted, total - wanted])
+            wanted -= self.platforms_box.spare_height()  # the note may wrap less than guessed
+            wanted = min(wanted, total // 2)
+            self.left.setSizes([wanted, max(total - wanted, TABS_MIN_HEIGHT)])
+        sizes = self.split.sizes()
+        table = self.platforms
+        if self._split_by_hand or len(sizes) != 2 or sum(sizes) <= 0:
             return
-        metrics = self.platforms.fontMetrics()
-        for column, sample in enumerate(PLATFORM_SAMPLES):
-            self.platforms.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+        wanted = table.natural_width() + sizes[0] - table.viewport().width()
+        room = sum(sizes) - max(JSON_MIN_WIDTH, int(sum(sizes) * 0.3))
+        if wanted > sizes[0]:
+            left = min(wanted, room)
+            self.split.setSizes([left, sum(sizes) - left])
+
+    def _platforms_sized_by_hand(self) -> None:
+        self._sized_by_hand = True
+
+    def _split_moved_by_hand(self) -> None:
+        self._split_by_hand = True
 
     def _fill_documents(self, ins: Inspection) -> None:
+        docs: list[tuple[str, bytes]] = []
+        if ins.index is not None:
+            docs.append(("Index manifest", ins.top.raw))
+        if ins.image is not None:
+            entry = ins.platform_entry
+            platform = entry.platform if entry is not None else None
+            docs.append((f"Image manifest ({platform})" if platform else "Manifest", ins.image.raw))
+        elif ins.index is None:
+            docs.append(("Manifest", ins.top.raw))
+        if ins.config is not None:
+            docs.append(("Image config", ins.config.raw))
+        self._documents = docs
         self.document.blockSignals(True)
         self.document.clear()
-        self._documents = []
-        if ins.index is not None:
-            self.document.addItem("Index manifest")
-            self._documents.append(ins.top.raw)
-        if ins.image is not None:
-            what = (
-                f"Image manifest ({ins.platform_entry.platform})"
-                if ins.platform_entry and ins.platform_entry.platform
-                else "Manifest"
-            )
-            self.document.addItem(what)
-            self._documents.append(ins.image.raw)
-        elif ins.index is None:
-            self.document.addItem("Manifest")
-            self._documents.append(ins.top.raw)
-        if ins.config is not None:
-            self.document.addItem("Image config")
-            self._documents.append(ins.config.raw)
+        for name, _raw in docs:
+            self.document.addItem(name)
         # Show the manifest whose rows are in the table: the image if there is one.
         self.document.setCurrentIndex(1 if ins.index is not None and ins.image is not None else 0)
         self.document.blockSignals(False)
@@ -241,15 +241,32 @@ class Inspector(QWidget):
 
     def _show_document(self, number: int) -> None:
         if 0 <= number < len(self._documents):
-            self.json.set_document(self._documents[number])
+            self.json.set_document(self._documents[number][1])
 
-    def _select_platform_row(self, entry: Descriptor | None) -> None:
-        if entry is None:
-            return
-        row = self.platforms_model.row_of(entry.digest)
-        if row >= 0:
-            shown = self.platforms.proxy.mapFromSource(self.platforms_model.index(row, 0))
-            self.platforms.selectRow(shown.row())
+    def documents(self) -> list[tuple[str, bytes]]:
+        """The documents on show as (name, the exact bytes received), for File ▸ Save as:
+        the index, the image manifest and the image config, as there are."""
+        return list(self._documents)
+
+    def copy_as(self, kind: str) -> None:
+        """Copy `kind` (a copy_formats.COPY_FORMATS kind) of the manifest on show: the chosen
+        platform's image when an index is shown with a platform, else the manifest itself.
+        Emits `copied`."""
+        platform = self.summary.platform_digest
+        if not platform.isHidden() and platform.fetched is not None:
+            platform.copy_as(kind)
+        else:
+            self.summary.digest.copy_as(kind)
+
+    def tables(self) -> list[tuple[str, RowTable]]:
+        """The inspector's tables by name, for View ▸ Sort (each has `column_names()`,
+        `sort_by(column, order)` and `sort_actions()`)."""
+        return [
+            ("Platforms", self.platforms),
+            ("Layers", self.layers),
+            ("History", self.history_view.table),
+            ("Referrers", self.referrers),
+        ]
 
     def shown_reference(self) -> Reference | None:
         """The manifest in the layers table (the platform's image for an index), by digest."""
@@ -259,47 +276,36 @@ class Inspector(QWidget):
         fetched = ins.image or ins.top
         return fetched.reference
 
+    def _top_reference(self) -> Reference | None:
+        return self.inspection.top.reference if self.inspection else None
+
+    # -- referrers -----------------------------------------------------------------------------
+    def referrer_subjects(self) -> list[Subject]:
+        """What the Referrers tab looks up: the index and the platform's image, or the one
+        manifest shown."""
+        ins = self.inspection
+        if ins is None:
+            return []
+        if ins.index is None:
+            return [("this manifest", ins.top.reference)]
+        subjects: list[Subject] = [("index", ins.top.reference)]
+        if ins.image is not None and ins.platform_entry is not None:
+            label = str(ins.platform_entry.platform or "entry")
+            subjects.append((label, ins.image.reference))
+        return subjects
+
     def show_referrers(self, digest: str, descriptors: tuple[Descriptor, ...], via: str) -> None:
-        if digest != self._referrers_for:
-            return  # an answer for a manifest no longer shown
-        self.referrers_model.set_rows(descriptors)
-        self.referrers.resizeColumnsToContents()
-        count = len(descriptors)
-        self.referrers_status.setText(
-            f"{plural(count, 'referrer')} of {digest[:19]}… (found via {via}). "
-            "Double-click one to open it."
-            if count
-            else f"Nothing refers to {digest[:19]}… (no signatures, SBOMs or attestations; "
-            f"looked via {via})."
-        )
+        """What refers to `digest` (found via `via`); dropped when it is no longer shown."""
+        self.referrers_panel.show_referrers(digest, descriptors, via)
 
     def show_referrers_error(self, digest: str, text: str) -> None:
-        if digest == self._referrers_for:
-            self.referrers_status.setText(text)
+        self.referrers_panel.show_error(digest, text)
 
     def _tab_changed(self, index: int) -> None:
-        ref = self.shown_reference()
-        wanted = self.tabs.tabText(index) == "Referrers" and ref is not None and ref.digest
-        if wanted and ref is not None and self._referrers_for != ref.digest:
-            self._referrers_for = ref.digest
-            self.referrers_status.setText("Looking for signatures, SBOMs and attestations…")
-            self.referrers_wanted.emit(ref)
-
-    def _referrer_activated(self) -> None:
-        row = self.referrers.current_object()
-        if isinstance(row, Descriptor):
-            self.open_digest.emit(row.digest)
+        if self.tabs.widget(index) is self.referrers_panel:
+            self.referrers_panel.look_up(self.referrer_subjects())
 
     # -- interaction ---------------------------------------------------------------------------
-    def _platform_clicked(self) -> None:
-        row = self.platforms.current_object()
-        if isinstance(row, PlatformRow) and (
-            self.inspection is None
-            or self.inspection.platform_entry is None
-            or self.inspection.platform_entry.digest != row.descriptor.digest
-        ):
-            self.platform_chosen.emit(row.descriptor)
-
     def _layer_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         row = self.layers.current_object()
         if isinstance(row, LayerRow):
@@ -308,25 +314,27 @@ class Inspector(QWidget):
                 self.document.setCurrentIndex(image_doc)
             self.json.highlight_digest(row.descriptor.digest)
 
-    def _pin(self, row: object, how: Callable[[Reference, str], str]) -> str:
-        assert isinstance(row, PlatformRow) and self.inspection is not None
-        return how(self.inspection.top.reference, row.descriptor.digest)
-
     # -- persistence ---------------------------------------------------------------------------
     def save_state(self, preferences: Preferences) -> None:
         preferences.set_inspector_state("split", self.split.saveState())
+        if "platforms_split" in INSPECTOR_PARTS and self._sized_by_hand:
+            preferences.set_inspector_state("platforms_split", self.left.saveState())
         preferences.set_inspector_state("layers_header", self.layers.horizontalHeader().saveState())
         preferences.set_inspector_state(
             "platforms_header", self.platforms.horizontalHeader().saveState()
         )
 
     def restore_state(self, preferences: Preferences) -> None:
-        for part, restore in (
-            ("split", self.split.restoreState),
-            ("layers_header", self.layers.horizontalHeader().restoreState),
-            ("platforms_header", self.platforms.horizontalHeader().restoreState),
-        ):
+        """The saved layout, except a divider saved so that a pane would collapse."""
+        split = preferences.inspector_state("split")
+        if split is not None:
+            restore_splitter(self.split, split)
+        left = preferences.inspector_state("platforms_split")
+        if left is not None and "platforms_split" in INSPECTOR_PARTS:
+            self._sized_by_hand = restore_splitter(self.left, left)
+        for part, header in (("layers_header", self.layers), ("platforms_header", self.platforms)):
             value = preferences.inspector_state(part)
             if value is not None:
-                restore(value)
+                header.horizontalHeader().restoreState(value)
                 self._layers_state_restored |= part == "layers_header"
+        self.layers.auto_fit = not self._layers_state_restored

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QMimeData, QObject, QRect, Qt
+from PySide6.QtCore import QEvent, QMimeData, QObject, QRect, Qt
 from PySide6.QtGui import (
     QColor,
+    QKeyEvent,
     QPalette,
     QTextCharFormat,
     QTextCursor,
@@ -32,11 +33,19 @@ from PySide6.QtWidgets import (
 
 from acr_desktop.ui.json_text import highlight_ranges
 
-LIGHT = {"key": "#0451a5", "string": "#a31515", "digest": "#795e26", "number": "#098658"}
-LIGHT |= {"literal": "#af00db", "punct": "#6a737d", "span": "#dbe9ff"}
+# Token colours, each readable (contrast at least 4.5:1) on the editor's base colour and on the
+# descriptor mark's background ("span"); the find marks as (background, foreground).
+LIGHT = {"key": "#0451a5", "string": "#a31515", "digest": "#795e26", "number": "#08754d"}
+LIGHT |= {"literal": "#ab00d6", "punct": "#5f6871", "span": "#dbe9ff"}
+LIGHT |= {"match": "#fde68a", "match_text": "#000000"}
+LIGHT |= {"current": "#f59e0b", "current_text": "#000000"}
 DARK = {"key": "#9cdcfe", "string": "#ce9178", "digest": "#dcdcaa", "number": "#b5cea8"}
 DARK |= {"literal": "#c586c0", "punct": "#a0a0a0", "span": "#1f3450"}
-MATCH, CURRENT = "#fde68a", "#f59e0b"  # find matches, the current one
+DARK |= {"match": "#5c4a12", "match_text": "#fff3c4"}
+DARK |= {"current": "#f59e0b", "current_text": "#000000"}
+# The find field's colours when nothing matches: (background, text), by dark.
+NO_MATCH = {False: ("#ffd6d6", "#000000"), True: ("#5a1d1d", "#ffdad6")}
+TOKENS = ("key", "string", "digest", "number", "literal", "punct")  # what highlighting colours
 # Lines coloured past the viewport's bottom (and before it is first measured), while they hold
 # fewer characters than this: one display block of a cut long line is already a screenful.
 _AHEAD, _AHEAD_CHARACTERS = 20, 2000
@@ -62,13 +71,18 @@ class JsonEditor(QPlainTextEdit):
 
 
 class FindBar(QWidget):
-    """The find row: the term, the match count, previous / next / close buttons."""
+    """The find row: the term, the match count, previous / next / close buttons.
+
+    In the field, Enter / Shift+Enter go to the next / previous match and Esc closes."""
 
     def __init__(
         self, previous: Callable[[], None], next_: Callable[[], None], close: Callable[[], None]
     ) -> None:
         super().__init__()
+        self._previous, self._next, self._close = previous, next_, close
+        self._missing = False
         self.edit = QLineEdit(placeholderText="Find", clearButtonEnabled=True)
+        self.edit.installEventFilter(self)
         self.count = QLabel()
         self.count.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout = QHBoxLayout(self)
@@ -85,6 +99,31 @@ class FindBar(QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             layout.addWidget(button)
+
+    def show_missing(self, missing: bool) -> None:
+        """Colour the field when its term matches nothing (in this palette's variant)."""
+        self._missing = missing
+        background, text = NO_MATCH[self.palette().color(QPalette.ColorRole.Base).lightness() < 128]
+        sheet = f"QLineEdit {{ background: {background}; color: {text}; }}"
+        self.edit.setStyleSheet(sheet if missing else "")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and self._missing:
+            self.show_missing(True)
+        super().changeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kinds = (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
+        if event.type() in kinds and isinstance(event, QKeyEvent) and event.key() in keys:
+            event.accept()  # an accepted ShortcutOverride keeps Esc from a window's shortcuts
+            if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+                self._close()
+            elif event.type() == QEvent.Type.KeyPress:
+                back = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                (self._previous if back else self._next)()
+            return True
+        return super().eventFilter(watched, event)
 
 
 class LazyHighlighter(QObject):
@@ -113,8 +152,9 @@ class LazyHighlighter(QObject):
 
     def _set_formats(self) -> None:
         self.colours, self.formats = (DARK if self.dark else LIGHT), {}
-        for name, colour in self.colours.items():
+        for name in TOKENS:
             self.formats[name] = fmt = QTextCharFormat()
+            colour = self.colours[name]
             fmt.setForeground(QColor(colour))
 
     def reset(self) -> None:
@@ -164,16 +204,16 @@ class LazyHighlighter(QObject):
     def mark(self, span: QTextCursor | None, matches: list[tuple[QTextCursor, bool]]) -> None:
         """Background for a descriptor `span` (keeping its syntax colours, whole lines) and for
         find matches, given as (cursor, whether it is the current one)."""
-        marks = [(span, QColor(self.colours["span"]), True)] if span else []
-        marks += [(cursor, QColor(CURRENT if now else MATCH), False) for cursor, now in matches]
+        marks = [(span, "span", True)] if span else []
+        marks += [(cursor, "current" if now else "match", False) for cursor, now in matches]
         selections = []
-        for cursor, colour, whole_lines in marks:
+        for cursor, kind, whole_lines in marks:
             fmt = QTextCharFormat()
-            fmt.setBackground(colour)
+            fmt.setBackground(QColor(self.colours[kind]))
             if whole_lines:
                 fmt.setProperty(QTextFormat.Property.FullWidthSelection, True)
             else:
-                fmt.setForeground(QColor("black"))
+                fmt.setForeground(QColor(self.colours[f"{kind}_text"]))
             selection = QTextEdit.ExtraSelection()
             selection.cursor, selection.format = cursor, fmt
             selections.append(selection)

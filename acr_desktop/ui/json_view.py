@@ -15,7 +15,7 @@ from array import array
 
 import shiboken6
 from PySide6 import QtGui, QtWidgets
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QLabel, QPlainTextDocumentLayout, QWidget
 
@@ -32,7 +32,6 @@ from acr_desktop.ui.json_text import (
 )
 from acr_desktop.ui.worker import JobRunner
 
-_NO_MATCH = "#ffd6d6"  # the find field's background when nothing matches
 _MAX_MARKED = 2000  # matches given a background at once; the count is always exact
 _SYNC_BYTES = 256 * 1024  # bigger documents are pretty-printed and indexed on a worker
 _LOAD_PIECE = 64 * 1024  # characters put into the editor per event-loop turn (~10 ms)
@@ -43,7 +42,10 @@ _WRAPPED = f"Lines over {WRAP:,} characters are shown in pieces; Copy gives them
 
 
 class JsonView(QWidget):
-    """Pretty-printed or exact manifest bytes, with Ctrl+F find and `highlight_digest`.
+    """Pretty-printed or exact manifest bytes, with find and `highlight_digest`.
+
+    The window binds Ctrl+F to `focus_find` (the view has no Ctrl+F of its own: two would be
+    an ambiguous shortcut); F3 / Shift+F3 find again while the focus is in the view.
 
     Signals:
         loaded(): the whole text is in the editor; at once, inside `set_document`, for documents
@@ -99,8 +101,9 @@ class JsonView(QWidget):
         layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
-        find = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Find, self, self.open_find)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for keys, step in (("F3", 1), ("Shift+F3", -1)):
+            again = QtGui.QShortcut(QtGui.QKeySequence(keys), self, lambda s=step: self._again(s))
+            again.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     @property
     def find_bar(self) -> FindBar:
@@ -109,7 +112,6 @@ class JsonView(QWidget):
             self._find_bar = bar = FindBar(self.find_previous, self.find_next, self.close_find)
             bar.hide()  # before it has a parent: stays hidden when the view is shown
             bar.edit.textChanged.connect(lambda _text: self._search(0))
-            bar.edit.installEventFilter(self)
             self._column.addWidget(bar)
         return self._find_bar
 
@@ -310,7 +312,8 @@ class JsonView(QWidget):
         span = self._cursor(*self._span) if self._span else None
         self._highlighter.mark(span, matches)
 
-    def open_find(self) -> None:
+    def focus_find(self) -> None:
+        """Open the find bar (if closed), focus it and select its text: what Ctrl+F does."""
         self.find_bar.show()
         self.find_bar.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.find_bar.edit.selectAll()
@@ -326,6 +329,13 @@ class JsonView(QWidget):
 
     def find_previous(self) -> None:
         self._step(-1)
+
+    def _again(self, step: int) -> None:
+        """F3 / Shift+F3: the next or previous match; the find bar when there is no term."""
+        if self._term():
+            self._step(step)
+        else:
+            self.focus_find()
 
     def _step(self, step: int) -> None:
         if self._matches and self._scan is None:
@@ -365,26 +375,13 @@ class JsonView(QWidget):
             if found_any
             else -1
         )
-        missing = f"QLineEdit {{ background: {_NO_MATCH}; color: black; }}"
         if self._find_bar is not None:
-            self._find_bar.edit.setStyleSheet(missing if term and not found_any else "")
+            self._find_bar.show_missing(term and not found_any)
         if select and found_any and not self.loading:
             start = self._matches[self._current]
             self._scroll_to(start + self._term_length, start)
             self.editor.setTextCursor(self._cursor(start, start + self._term_length))
         self._apply_selections()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kinds = (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
-        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
-        if event.type() in kinds and isinstance(event, QtGui.QKeyEvent) and event.key() in keys:
-            event.accept()  # an accepted ShortcutOverride keeps Esc from a window's shortcuts
-            if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
-                self.close_find()
-            elif event.type() == QEvent.Type.KeyPress:
-                self._step(-1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
-            return True
-        return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
         palette_events = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)

@@ -9,20 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QMouseEvent
-from PySide6.QtWidgets import (
-    QCompleter,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QMouseEvent, QShowEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QPushButton, QStackedWidget
 
 from acr_desktop.registry import errors
 from acr_desktop.registry.reference import Reference, parse_reference
@@ -34,8 +23,12 @@ from acr_desktop.ui.message_bar import MessageBar
 from acr_desktop.ui.messages import NextStep, describe, rate_limited
 from acr_desktop.ui.navigator import Navigator
 from acr_desktop.ui.plain import plain
-from acr_desktop.ui.preferences import MAX_RECENT, Preferences
+from acr_desktop.ui.preferences import Preferences
+from acr_desktop.ui.reference_bar import ReferenceBar
+from acr_desktop.ui.screen_fit import first_size, keep_on_screen, restore_splitter, window_frame
 from acr_desktop.ui.sign_in import SignIn
+from acr_desktop.ui.status_line import StatusLine
+from acr_desktop.ui.view_commands import ViewCommands
 from acr_desktop.ui.worker import JobRunner
 
 if TYPE_CHECKING:
@@ -43,7 +36,6 @@ if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import RegistryClient
     from acr_desktop.registry.manifest import Descriptor
-    from acr_desktop.ui.about_dialog import AboutDialog
     from acr_desktop.ui.credentials_dialog import CredentialsDialog
     from acr_desktop.ui.inspector import Inspector
 
@@ -81,6 +73,7 @@ class MainWindow(QMainWindow):
             store=lambda: self.store,
             registry=self._registry_on_show,
             signed_in=self._signed_in,
+            browsing_registry=lambda: self.navigator.registry_box.currentText().strip(),
         )
         self.inspecting = InspectController(
             self.runner,
@@ -100,6 +93,7 @@ class MainWindow(QMainWindow):
             open_text=self._open_text,
         )
         self.navigator = Navigator(self.runner, lambda: self.client, self.sign_in.apply)
+        self._placed = False
         self._build()
         self._wire()
         self._restore()
@@ -120,7 +114,7 @@ class MainWindow(QMainWindow):
             inspector = self._inspector = Inspector()
             self.stack.addWidget(inspector)
             inspector.platform_chosen.connect(self.choose_platform)
-            inspector.copied.connect(lambda t: self.statusBar().showMessage(f"Copied {t}", 4000))
+            inspector.copied.connect(self.status_line.copied)
             inspector.referrers_wanted.connect(self.browsing.load_referrers)
             inspector.open_digest.connect(self.browsing.open_digest)
             inspector.restore_state(self.preferences)
@@ -128,17 +122,8 @@ class MainWindow(QMainWindow):
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.reference_bar = QLineEdit()
-        self.reference_bar.setObjectName("referenceBar")
-        self.reference_bar.setPlaceholderText(
-            "Paste an image reference, e.g. myreg.azurecr.io/team/app:1.4"
-        )
-        self.reference_bar.setClearButtonEnabled(True)
-        self.recent_model = QStringListModel(self)
-        completer = QCompleter(self.recent_model, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.reference_bar.setCompleter(completer)
+        self.reference_bar = ReferenceBar()
+        self.recent_model = self.reference_bar.recent_model
         self.go_button = QPushButton("Inspect")
         self.go_button.setObjectName("goButton")
         self.go_button.setDefault(True)
@@ -147,65 +132,54 @@ class MainWindow(QMainWindow):
         self.forward_button = self.browsing.forward_button
         self.bookmark_button = self.browsing.bookmark_button
         self.bookmarks_menu = self.browsing.bookmarks_menu
-        bar = QHBoxLayout()
-        bar.addWidget(self.back_button)
-        bar.addWidget(self.forward_button)
-        bar.addWidget(self.reference_bar, 1)
-        bar.addWidget(self.bookmark_button)
-        bar.addWidget(self.go_button)
-        bar.addWidget(self.sign_in_button)
-
         self.empty = empty_state()
         self.navigator.setObjectName("navigator")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
-
-        main = QWidget()
-        main_layout = QVBoxLayout(main)
-        main_layout.setContentsMargins(0, 0, 0, 0)
-        main_layout.addWidget(self.message_bar)
-        main_layout.addWidget(self.stack, 1)
-        self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(self.navigator)
-        self.split.addWidget(main)
-        self.split.setStretchFactor(1, 1)
-        self.split.setSizes([300, 900])
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addLayout(bar)
-        layout.addWidget(self.split, 1)
+        buttons = (self.back_button, self.forward_button, self.reference_bar, self.bookmark_button,
+                   self.go_button, self.sign_in_button)  # fmt: skip
+        central, self.split = window_frame(buttons, self.navigator, self.message_bar, self.stack)
         self.setCentralWidget(central)
-        self.status = plain(QLabel())  # names references and digests
-        self.statusBar().addWidget(self.status, 1)
-        self.statusBar().addPermanentWidget(self.rate_label)
-        menus = actions.install(self, self, self.navigator, self.bookmarks_menu)
-        self.help_menu = menus.help
+        self.status_line = StatusLine(self.statusBar(), self.rate_label)
+        self.status, self.account_label = self.status_line.status, self.status_line.account
+        self.view = ViewCommands(
+            self,
+            self.preferences,
+            inspector=lambda: self.inspector,
+            inspecting=self.inspecting,
+            store=lambda: self.store,
+        )
+        self.menus = actions.install(self, self, self.view, self.navigator, self.bookmarks_menu)
+        self.view.themes = self.menus.themes
+        if self.preferences.theme() != "system":
+            self.view.set_theme(self.preferences.theme())
+        self.menus.themes[self.preferences.theme()].setChecked(True)
+        self.help_menu = self.menus.help
 
     def _wire(self) -> None:
-        self.reference_bar.returnPressed.connect(self.inspect_text)
+        self.reference_bar.submitted.connect(self.inspect_text)
         self.go_button.clicked.connect(self._go_or_cancel)
         self.sign_in_button.clicked.connect(lambda: self.open_sign_in(None))
         self.message_bar.step_requested.connect(self._next_step)
         self.empty.linkActivated.connect(self._open_text)
-        self.navigator.reference_chosen.connect(self.inspect)
-        self.inspecting.started.connect(self.status.setText)
+        self.navigator.reference_chosen.connect(self.open)
+        self.inspecting.started.connect(self._started)
         self.inspecting.inspected.connect(self._inspected)
         self.inspecting.failed.connect(self._show_error)
         self.inspecting.waiting.connect(self._show_rate_limit)
         self.inspecting.settled.connect(self._update_go_button)
         self.runner.busy_changed.connect(self._update_go_button)
+        self.sign_in.account_changed.connect(self._account_changed)
+        self.navigator.copied.connect(self.status_line.copied)
 
     def _restore(self) -> None:
         geometry = self.preferences.geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 760)
-        self.recent_model.setStringList(self.preferences.recent())
-        split = self.preferences.window_split()
-        if split is not None:
-            self.split.restoreState(split)
-        self.navigator.set_registries(self.known_registries())
+        if geometry is None or not self.restoreGeometry(geometry):
+            first_size(self)
+        self.reference_bar.set_recent(self.preferences.recent())
+        restore_splitter(self.split, self.preferences.window_split())
+        self._registries_listed = self.known_registries()
+        self.navigator.set_registries(self._registries_listed)
         self.browsing.update_navigation()
 
     # -- the parts' providers (UI thread) ------------------------------------------------------
@@ -244,13 +218,12 @@ class MainWindow(QMainWindow):
         current = self.current
         return (current.registry, current.repository) if current else ("", None)
 
+    def _registry_in_view(self) -> str:
+        """The registry of the reference on show, else the one the navigator browses."""
+        return self._registry_on_show()[0] or self.navigator.registry_box.currentText().strip()
+
     def known_registries(self) -> list[str]:
-        names = self.preferences.known_registries()
-        for text in self.recent_model.stringList():
-            registry = text.split("/", 1)[0]
-            if registry not in names and ("." in registry or ":" in registry):
-                names.append(registry)
-        return names
+        return self.preferences.known_registries()
 
     # -- commands ------------------------------------------------------------------------------
     def inspect_text(self, text: str | None = None) -> None:
@@ -260,13 +233,18 @@ class MainWindow(QMainWindow):
         except errors.InvalidReference as exc:
             self._show_error(exc)
             return
-        self.reference_bar.setText(str(ref))
-        self.inspect(ref)
+        self.open(ref)
+
+    def open(self, ref: Reference, *, record: bool = True) -> None:
+        """Open `ref`, from wherever it came (bar, navigator, tag list, referrer, back /
+        forward, recent, bookmark): the bar, the history and the window's title say so now;
+        the summary when it arrives."""
+        self.reference_bar.show_reference(str(ref))
+        self.inspect(ref, record=record)
 
     def inspect(self, ref: Reference, *, record: bool = True) -> None:
         if record:
             self.browsing.history.visit(ref)
-        self._remember(str(ref))
         self.message_bar.hide()
         self.inspecting.inspect(ref)
         self.browsing.update_navigation()
@@ -279,8 +257,15 @@ class MainWindow(QMainWindow):
             self.inspect(self.current)
 
     def cancel(self) -> None:
-        if self.inspecting.cancel():
+        """Esc: the navigator's listing when the navigator has the focus, else the inspect in
+        progress; never both."""
+        focus = QApplication.focusWidget()
+        in_navigator = focus is not None and self.navigator.isAncestorOf(focus)
+        if in_navigator and self.navigator.cancel_listing():
+            self.status.setText("Stopped listing.")
+        elif self.inspecting.cancel():
             self.status.setText("Cancelled.")
+            self._clear_loading()
 
     def go_back(self) -> None:
         self.browsing.go_back()
@@ -298,35 +283,38 @@ class MainWindow(QMainWindow):
         self.reference_bar.setFocus()
         self.reference_bar.selectAll()
 
+    def sign_out(self) -> None:
+        registry = self._registry_in_view()
+        if registry:
+            self.sign_in.sign_out(registry)
+
     def open_sign_in(self, message: str | None) -> CredentialsDialog:
         return self.sign_in.open_sign_in(message)
 
     def open_connection_settings(self) -> None:
         self.sign_in.open_connection_settings(self.navigator.registry)
 
-    def ask_time_limit(self) -> None:
-        actions.ask_time_limit(self, self.preferences)
-
-    def show_about(self) -> AboutDialog:
-        """Help ▸ About (keyring is imported now, not at start-up)."""
-        from acr_desktop.ui.about_dialog import AboutDialog
-
-        dialog = AboutDialog(self, store=self.store)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
-
     # -- reactions -----------------------------------------------------------------------------
     def _open_reference(self, ref: Reference, record: bool) -> None:
-        self.reference_bar.setText(str(ref))
-        self.inspect(ref, record=record)
+        self.open(ref, record=record)
 
     def _signed_in(self, registry: str) -> None:
         if self.current is not None and self.current.registry == registry:
             self.inspect(self.current)
 
+    def _clear_loading(self) -> None:
+        if self._inspector is not None:
+            self._inspector.set_loading(None)
+
+    def _started(self, text: str) -> None:
+        self.status.setText(text)
+        if self.stack.currentWidget() is not self.empty:
+            self.inspector.set_loading(text)  # the result below is the previous one
+
     def _inspected(self, ins: Inspection) -> None:
         self.sign_in.answered(ins.reference.registry)
+        self._remember(str(ins.reference))
+        self.reference_bar.show_reference(str(ins.reference))
         self.stack.setCurrentWidget(self.inspector)
         self.inspector.show_inspection(ins, self.inspecting.platform_rows)
         self.status.setText(f"{ins.top.reference.pinned()}  ·  {self.inspecting.elapsed_ms:.0f} ms")
@@ -334,6 +322,7 @@ class MainWindow(QMainWindow):
         if not self.navigator.registry_box.currentText():
             self.navigator.registry_box.setEditText(ins.reference.registry)  # ready to browse
         self.browsing.show_rate_limit(ins.reference.registry)
+        self._account_changed()
         self.browsing.load_aliases(ins)
         self.inspected.emit(ins)
 
@@ -341,21 +330,29 @@ class MainWindow(QMainWindow):
         message = describe(exc)
         self.message_bar.show_message(message)
         self.status.setText("")
+        shown = self.inspecting.inspection
+        if shown is not None and self.stack.currentWidget() is not self.empty:
+            self.inspector.show_previous(f"Still showing the previous result, {shown.reference}.")
         self.failed.emit(exc)
         self.sign_in.offer_after(exc, message.text)
+
+    def _account_changed(self, registry: str = "") -> None:
+        """Who the registry in view is used as, in the status bar (never a secret)."""
+        if not registry or registry == self._registry_in_view():
+            self.status_line.show_account(self.sign_in.account_text(self._registry_in_view()))
 
     def _show_rate_limit(self, seconds: float, attempt: int) -> None:
         self.message_bar.show_message(rate_limited(seconds, attempt))
 
     def _next_step(self, step: NextStep) -> None:
-        if step is NextStep.SIGN_IN:
-            self.open_sign_in(self.message_bar.text())
-        elif step is NextStep.RETRY:
-            self.refresh()
-        elif step is NextStep.EDIT:
-            self.focus_bar()
-        elif step is NextStep.SETTINGS:
-            self.open_connection_settings()
+        steps = {
+            NextStep.SIGN_IN: lambda: self.open_sign_in(self.message_bar.text()),
+            NextStep.RETRY: self.refresh,
+            NextStep.EDIT: self.focus_bar,
+            NextStep.SETTINGS: self.open_connection_settings,
+        }
+        if step in steps:
+            steps[step]()
 
     def _go_or_cancel(self) -> None:
         if self.inspecting.busy:
@@ -371,9 +368,12 @@ class MainWindow(QMainWindow):
         self.inspect_text(text)
 
     def _remember(self, text: str) -> None:
-        recent = [text] + [r for r in self.recent_model.stringList() if r != text]
-        self.recent_model.setStringList(recent[:MAX_RECENT])
-        self.preferences.set_recent(recent)
+        """Only what loaded enters the recent references (and so the registry list)."""
+        self.reference_bar.set_recent(self.preferences.remember(text))
+        known = self.known_registries()
+        if known != self._registries_listed:
+            self._registries_listed = known
+            self.navigator.set_registries(known)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.BackButton:
@@ -382,6 +382,12 @@ class MainWindow(QMainWindow):
             self.go_forward()
         else:
             super().mousePressEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._placed:  # the frame is known now: a restored geometry may hang off
+            self._placed = True
+            QTimer.singleShot(0, self, lambda: keep_on_screen(self))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.preferences.set_geometry(self.saveGeometry())

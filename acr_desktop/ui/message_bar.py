@@ -5,13 +5,24 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from acr_desktop.ui import colours
 from acr_desktop.ui.messages import Message, NextStep
 from acr_desktop.ui.plain import plain
+from acr_desktop.ui.theme import on_scheme_change
 
-_STYLES = {
-    "error": "background:#fdecea; border:1px solid #f5c2c0; border-radius:4px; color:#5f2120;",
-    "warning": "background:#fff4e5; border:1px solid #ffd8a8; border-radius:4px; color:#663c00;",
-    "info": "background:#e8f1fb; border:1px solid #b6d4f2; border-radius:4px; color:#0b3a66;",
+# (background, border, text) by level, for a light and a dark palette; text on background is
+# at least 4.5:1 (WCAG).
+STYLES = {
+    False: {
+        "error": ("#fdecea", "#f5c2c0", "#5f2120"),
+        "warning": ("#fff4e5", "#ffd8a8", "#663c00"),
+        "info": ("#e8f1fb", "#b6d4f2", "#0b3a66"),
+    },
+    True: {
+        "error": ("#3d1f1f", "#7a3330", "#ffd4d0"),
+        "warning": ("#3b2c12", "#7a5518", "#ffe2b8"),
+        "info": ("#182b40", "#2f5680", "#d2e7ff"),
+    },
 }
 
 
@@ -25,6 +36,8 @@ class MessageBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._step = NextStep.NONE
+        self._level = "error"
+        on_scheme_change(self, self._restyle)
         self.setObjectName("messageBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
@@ -49,8 +62,16 @@ class MessageBar(QFrame):
         self.label.setText(message.text)
         self.action.setText(message.step.value)
         self.action.setVisible(message.step is not NextStep.NONE)
-        self.setStyleSheet(f"#messageBar {{{_STYLES.get(message.level, _STYLES['error'])}}}")
+        self._level = message.level if message.level in STYLES[False] else "error"
+        self._restyle()
         self.show()
+
+    def _restyle(self) -> None:
+        background, border, text = STYLES[colours.is_dark()][self._level]
+        self.setStyleSheet(
+            f"#messageBar {{ background: {background}; border: 1px solid {border};"
+            f" border-radius: 4px; color: {text}; }}"
+        )
 
     def text(self) -> str:
         return self.label.text()

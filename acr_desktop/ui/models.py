@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.image_config import HistoryStep
 from acr_desktop.registry.manifest import Descriptor, ImageIndex
-from acr_desktop.text import format_size, plural, short_digest
+from acr_desktop.text import format_size, format_time, plural, short_digest
 from acr_desktop.ui.plain import tooltip
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -31,12 +31,14 @@ OBJECT_ROLE = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
 Row = TypeVar("Row")
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+EMPTY = "—"  # an empty cell, so a blank never reads as "not loaded yet"
 
 
 class RowsModel(QAbstractTableModel, Generic[Row]):
     """A read-only table over a list of row objects; subclasses say how a cell looks."""
 
     HEADERS: tuple[str, ...] = ()
+    HEADER_TIPS: dict[int, str] = {}  # noqa: RUF012 - read-only, per class
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,12 +83,12 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.HEADER_TIPS.get(section)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -124,10 +126,10 @@ class LayersModel(RowsModel[LayerRow]):
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 str(row.number),
-                short_digest(d.digest),
+                d.digest,  # whole when the column is wide enough; the view elides the middle
                 mt.plain_name(d.media_type),
                 format_size(d.size),
-                row.created_by or "",
+                row.created_by or EMPTY,
             )[column]
         if role == SORT_ROLE:
             return (
@@ -162,13 +164,13 @@ class PlatformRow:
         d = self.descriptor
         p = d.platform
         return (
-            p.os if p else "",
-            p.architecture if p else "",
-            (p.variant or "") if p else "",
-            (p.os_version or "") if p else "",
+            (p.os or EMPTY) if p else EMPTY,
+            (p.architecture or EMPTY) if p else EMPTY,
+            (p.variant or EMPTY) if p else EMPTY,
+            (p.os_version or EMPTY) if p else EMPTY,
             short_digest(d.digest),
             format_size(d.size),
-            plural(len(self.attestations), "attestation") if self.attestations else "",
+            plural(len(self.attestations), "attestation") if self.attestations else EMPTY,
         )
 
 
@@ -187,7 +189,19 @@ def platform_rows(index: ImageIndex) -> list[PlatformRow]:
 
 class PlatformsModel(RowsModel[PlatformRow]):
     COL_OS, COL_ARCH, COL_VARIANT, COL_OS_VERSION, COL_DIGEST, COL_SIZE, COL_ATTEST = range(7)
-    HEADERS = ("OS", "Architecture", "Variant", "OS version", "Digest", "Size", "Attestations")
+    HEADERS = (
+        "OS",
+        "Architecture",
+        "Variant",
+        "OS version",
+        "Digest",
+        "Manifest size",
+        "Attestations",
+    )
+    HEADER_TIPS = {  # noqa: RUF012
+        COL_SIZE: "The size of this entry's manifest document, not of the image. "
+        "Image sizes arrive with the sizes work.",
+    }
 
     def row_of(self, digest: str) -> int:
         """The row of the entry with `digest`, or -1."""
@@ -206,6 +220,8 @@ class PlatformsModel(RowsModel[PlatformRow]):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_DIGEST:
                 return d.digest
+            if column == self.COL_SIZE:
+                return f"{d.size:,} bytes of manifest (not the image's size)"
             if column == self.COL_ATTEST and row.attestations:
                 return "\n".join(a.digest for a in row.attestations)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_SIZE:
@@ -219,7 +235,8 @@ class HistoryModel(RowsModel[HistoryStep]):
 
     def cell(self, number: int, row: HistoryStep, column: int, role: int) -> Any:
         layer = "empty" if row.layer_index is None else f"#{row.layer_index + 1}"
-        values = (str(number + 1), layer, row.created or "", row.created_by)
+        local, utc = format_time(row.created)
+        values = (str(number + 1), layer, local, row.created_by or EMPTY)
         if role == Qt.ItemDataRole.DisplayRole:
             return values[column]
         if role == SORT_ROLE:
@@ -227,7 +244,9 @@ class HistoryModel(RowsModel[HistoryStep]):
                 return number
             if column == self.COL_LAYER:
                 return -1 if row.layer_index is None else row.layer_index
-            return values[column]
+            return (row.created or "") if column == self.COL_CREATED else values[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_CREATED:
+            return utc or None
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_COMMAND:
             return row.created_by + (f"\n\n{row.comment}" if row.comment else "")
         if role == Qt.ItemDataRole.ForegroundRole and row.empty_layer:
@@ -267,20 +286,37 @@ class SortProxy(QSortFilterProxyModel):
         return str(a) < str(b)
 
 
-class ReferrersModel(RowsModel[Descriptor]):
-    """Manifests that refer to the one shown: signatures, SBOMs, attestations."""
+@dataclass(frozen=True)
+class ReferrerRow:
+    """A manifest that refers to `subject` (what it describes: "index", "linux/arm64")."""
 
-    COL_KIND, COL_DIGEST, COL_SIZE, COL_CREATED = range(4)
-    HEADERS = ("What", "Digest", "Size", "Created")
+    subject: str
+    descriptor: Descriptor
 
-    def cell(self, number: int, row: Descriptor, column: int, role: int) -> Any:
-        kind = row.artifact_type or row.media_type
-        created = row.annotations.get("org.opencontainers.image.created", "")
-        values = (mt.plain_name(kind), short_digest(row.digest), format_size(row.size), created)
+    @property
+    def digest(self) -> str:
+        return self.descriptor.digest
+
+
+class ReferrersModel(RowsModel[ReferrerRow]):
+    """Manifests that refer to the ones shown: signatures, SBOMs, attestations."""
+
+    COL_KIND, COL_SUBJECT, COL_DIGEST, COL_SIZE, COL_CREATED = range(5)
+    HEADERS = ("What", "Refers to", "Digest", "Size", "Created")
+
+    def cell(self, number: int, row: ReferrerRow, column: int, role: int) -> Any:
+        d = row.descriptor
+        kind = d.artifact_type or d.media_type
+        local, utc = format_time(d.annotations.get("org.opencontainers.image.created"))
+        values = (mt.plain_name(kind), row.subject, d.digest, format_size(d.size), local)
         if role == Qt.ItemDataRole.DisplayRole:
             return values[column]
         if role == SORT_ROLE:
-            return row.size if column == self.COL_SIZE else values[column]
+            return d.size if column == self.COL_SIZE else values[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return {self.COL_KIND: kind, self.COL_DIGEST: row.digest}.get(column)
+            return {self.COL_KIND: kind, self.COL_DIGEST: d.digest, self.COL_CREATED: utc}.get(
+                column
+            ) or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_SIZE:
+            return _RIGHT
         return None

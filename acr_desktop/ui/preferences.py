@@ -24,9 +24,11 @@ _WINDOW_SPLIT = "window/split"
 _RECENT = "recent"
 _BOOKMARKS = "bookmarks"
 _TIMEOUT = "network/timeout"
+_THEME = "view/theme"
+THEMES = ("system", "light", "dark")
 _REGISTRIES = "registries"  # registries/<host>/<name>: what is known about one registry
 # Layout of the inspector (splitter and table headers), by part.
-INSPECTOR_PARTS = ("split", "layers_header", "platforms_header")
+INSPECTOR_PARTS = ("split", "layers_header", "platforms_header", "platforms_split")
 # Per registry: who signs in, and how (never the secret).
 _USERNAME = "username"
 _KIND = "kind"
@@ -122,18 +124,53 @@ class Preferences:
     def set_recent(self, references: list[str]) -> None:
         self.store.setValue(_RECENT, references[:MAX_RECENT])
 
+    def remember(self, reference: str) -> list[str]:
+        """Put `reference` first in the recent list, merged with what another instance of the
+        app may have written meanwhile; the new list."""
+        self.store.sync()
+        recent = [reference] + [r for r in self.recent() if r != reference]
+        self.set_recent(recent)
+        self.store.sync()
+        return recent[:MAX_RECENT]
+
     def bookmarks(self) -> list[str]:
         return _as_list(self.store.value(_BOOKMARKS))
 
     def set_bookmarks(self, references: list[str]) -> None:
         self.store.setValue(_BOOKMARKS, references)
 
+    def set_bookmarked(self, reference: str, marked: bool) -> list[str]:
+        """Add or remove one bookmark, keeping what another instance of the app saved
+        meanwhile (the store is read again first); the bookmarks now."""
+        self.store.sync()
+        marks = [m for m in self.bookmarks() if m != reference]
+        if marked:
+            marks.append(reference)
+        self.set_bookmarks(marks)
+        self.store.sync()
+        return marks
+
+    # -- the view ------------------------------------------------------------------------------
+    def theme(self) -> str:
+        """One of THEMES: follow the system's colour scheme, or always light or dark."""
+        value = str(self.store.value(_THEME, "system") or "system")
+        return value if value in THEMES else "system"
+
+    def set_theme(self, theme: str) -> None:
+        assert theme in THEMES, theme
+        self.store.setValue(_THEME, theme)
+
     # -- registries ----------------------------------------------------------------------------
     def known_registries(self) -> list[str]:
-        """Registries something is stored for (sign-in or connection settings)."""
+        """Registries something is stored for (sign-in or connection settings), then those of
+        the recent references (each of which loaded)."""
         self.store.beginGroup(_REGISTRIES)
         names = [n.replace("%3A", ":") for n in self.store.childGroups()]
         self.store.endGroup()
+        for text in self.recent():
+            registry = text.split("/", 1)[0]
+            if registry not in names and ("." in registry or ":" in registry):
+                names.append(registry)
         return names
 
     def username(self, registry: str) -> str | None:

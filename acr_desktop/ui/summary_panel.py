@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -17,11 +18,14 @@ from PySide6.QtWidgets import (
 
 from acr_desktop.copy_formats import COPY_FORMATS, render
 from acr_desktop.registry import mediatypes as mt
-from acr_desktop.registry.manifest import ImageIndex, ImageManifest, Schema1Manifest
-from acr_desktop.text import format_size, plural
+from acr_desktop.registry.manifest import ImageIndex, ImageManifest
+from acr_desktop.registry.schema1 import Schema1Manifest
+from acr_desktop.text import format_size, format_time, plural
 from acr_desktop.ui import colours
 from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.elided_label import ElidedLabel
 from acr_desktop.ui.plain import plain, tooltip
+from acr_desktop.ui.theme import on_scheme_change
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
@@ -35,6 +39,30 @@ def _selectable(label: QLabel) -> QLabel:
     return label
 
 
+class CopyButton(QToolButton):
+    """The "Copy" button (the digest) with its ▾ menu of other forms, from the keyboard: Tab to
+    it, Space copies the digest, Down / Alt+Down / F4 / the Menu key open the menu."""
+
+    MENU_KEYS = (Qt.Key.Key_Down, Qt.Key.Key_F4, Qt.Key.Key_Menu)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setText("Copy")
+        self.setToolTip("Copy the digest; Down or Alt+Down for the other forms")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in self.MENU_KEYS and self.menu() is not None:
+            self.showMenu()
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, _event: QContextMenuEvent) -> None:
+        if self.menu() is not None:
+            self.showMenu()
+
+
 class DigestLine(QWidget):
     """A digest, its verification mark, and a Copy button with the pinned forms."""
 
@@ -44,15 +72,14 @@ class DigestLine(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.digest = _selectable(QLabel())
+        self.digest = ElidedLabel()
         self.digest.setObjectName("digest")
+        self.digest.copied.connect(self.copied)
         font = self.digest.font()
         font.setFamily("monospace")
         self.digest.setFont(font)
         self.mark = QLabel()
-        self.copy = QToolButton()
-        self.copy.setText("Copy")
-        self.copy.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.copy = CopyButton()
         self.copy.clicked.connect(lambda: self.copy_as("digest"))
         self.menu = QMenu(self.copy)
         for kind, label in COPY_FORMATS:
@@ -63,6 +90,11 @@ class DigestLine(QWidget):
         layout.addWidget(self.mark)
         layout.addWidget(self.copy)
         self.fetched: FetchedManifest | None = None
+        on_scheme_change(self, self._redraw)
+
+    def _redraw(self) -> None:
+        if self.fetched is not None:
+            self.show_manifest(self.fetched)  # the mark, in the new scheme's colours
 
     def show_manifest(self, fetched: FetchedManifest) -> None:
         self.fetched = fetched
@@ -91,6 +123,7 @@ class DigestLine(QWidget):
             )
 
     def copy_as(self, kind: str) -> None:
+        """Put `kind` (a copy_formats.COPY_FORMATS kind) of this manifest on the clipboard."""
         if self.fetched is not None:
             text = render(kind, self.fetched.reference, self.fetched.digest)
             copy_text(text)
@@ -103,10 +136,13 @@ class SummaryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(2)  # six rows above the tables, on a screen 600 px high
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.reference = _selectable(QLabel())
+        self.reference = ElidedLabel()
         self.reference.setObjectName("reference")
+        self.reference.copied.connect(self.copied)
         bold = self.reference.font()
         bold.setBold(True)
         bold.setPointSizeF(bold.pointSizeF() * 1.15)
@@ -115,13 +151,18 @@ class SummaryPanel(QWidget):
         self.digest.copied.connect(self.copied)
         self.platform_digest = DigestLine()
         self.platform_digest.copied.connect(self.copied)
-        self.kind = _selectable(QLabel())
+        self.kind = ElidedLabel()  # an artifact type is a server's text, of any length
+        self.kind.copied.connect(self.copied)
         self.size_label = _selectable(QLabel())
         self.created = _selectable(QLabel())
         self.aliases = _selectable(QLabel())
+        self.aliases.setWordWrap(True)  # many tags wrap rather than widen the window
         self.warnings = plain(QLabel())
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet(f"color: {colours.warning()};")
+        on_scheme_change(
+            self.warnings, lambda: self.warnings.setStyleSheet(f"color: {colours.warning()};")
+        )
         form.addRow("Reference", self.reference)
         form.addRow("Digest", self.digest)
         form.addRow("Type", self.kind)
@@ -158,40 +199,49 @@ class SummaryPanel(QWidget):
                 f"{plural(len(image.layers), 'layer')} ({image.layers_size:,} bytes)"
             )
         elif ins.index is not None:
-            count = sum(1 for d in ins.index.manifests if not d.is_attestation)
-            self.size_label.setText(f"{count} platforms")
+            self.size_label.setText(_count_entries(ins.index) or "no entries")
         else:
-            self.size_label.setText(f"{len(top.raw):,} bytes of manifest")
+            self.size_label.setText(f"{plural(len(top.raw), 'byte')} of manifest")
         config = ins.config.config if ins.config else None
-        created = (config.created or "") if config else ""
-        if config:
-            created = _nice_time(created) + (f"  ·  {config.platform}" if config.platform else "")
-        self.created.setText(created or "—")
+        local, utc = format_time(config.created if config else None)
+        if config and config.platform:
+            local += f"  ·  {config.platform}"
+        self.created.setText(local)
+        self.created.setToolTip(tooltip(utc))
         warnings = list(top.warnings) + (list(ins.image.warnings) if ins.image else [])
         warnings = list(dict.fromkeys(warnings))
         self.warnings.setVisible(bool(warnings))
         self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
 
 
+def _count_entries(index: ImageIndex) -> str:
+    """Like "9 platforms, 2 attestations"; entries without a platform (a referrers fallback index)
+    are "entries", not platforms. One pass: an index may hold 20,000 entries."""
+    platforms = others = attestations = 0
+    for d in index.manifests:
+        if d.is_attestation:
+            attestations += 1
+        elif d.platform is None:
+            others += 1
+        else:
+            platforms += 1
+    parts = [plural(platforms, "platform")] if platforms else []
+    if others:
+        other = "other " if platforms else ""
+        parts.append(plural(others, f"{other}entry", f"{other}entries"))
+    if attestations:
+        parts.append(plural(attestations, "attestation"))
+    return ", ".join(parts)
+
+
 def _describe_kind(fetched: FetchedManifest) -> str:
     m = fetched.manifest
     name = mt.plain_name(fetched.media_type)
     if isinstance(m, ImageIndex):
-        attestations = sum(1 for d in m.manifests if d.is_attestation)  # one pass: 20,000 entries
-        extra = f" — {plural(len(m.manifests) - attestations, 'platform')}"
-        if attestations:
-            extra += f", {plural(attestations, 'attestation')}"
-        return name + extra
+        counted = _count_entries(m)
+        return f"{name} — {counted}" if counted else f"{name} — no entries"
     if isinstance(m, ImageManifest) and m.artifact_type:
         return f"{name} — artifact: {mt.plain_name(m.artifact_type)}"
     if isinstance(m, Schema1Manifest):
         return name + " — shown read-only"
     return name
-
-
-def _nice_time(value: str) -> str:
-    """`2024-01-02T03:04:05.123456789Z` → `2024-01-02 03:04:05 UTC`."""
-    if len(value) >= 19 and value[10] == "T":
-        zone = " UTC" if value.endswith("Z") else ""
-        return value[:10] + " " + value[11:19] + zone
-    return value

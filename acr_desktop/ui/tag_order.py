@@ -1,5 +1,6 @@
 """The version order of a tag list, computed in the worker once the list is in: `1.9` before
-`1.10`, words (latest, main) apart from the versions.
+`1.10`, words (latest, main) apart from the versions, and the `sha256-…` tags that stand for
+signatures, attestations, SBOMs and referrers (cosign's tags, the referrers tag schema) last.
 
 A list can hold a million tags, so the order is built to be cheap in memory and kind to the UI
 thread: one short string key per tag (not a tuple of tuples), runs sorted in C a chunk at a
@@ -10,10 +11,28 @@ from __future__ import annotations
 import heapq
 import re
 import time
+from typing import NamedTuple
 
 _CHUNKS = re.compile(r"(\d+)")
 _DIGIT = re.compile(r"\d")
 _LONGEST = 0x10FFFF - 0x30  # a length that still fits in one character
+# `sha256-<hex>` names a subject's referrers index (the OCI referrers tag schema); cosign adds
+# `.sig`, `.att` or `.sbom` for its signature, attestation and SBOM of that subject.
+_FALLBACK = re.compile(r"(sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128})(\.sig|\.att|\.sbom)?")
+
+
+def fallback_kind(name: str) -> str | None:
+    """`.sig`, `.att`, `.sbom` or `""` (a referrers index) for a tag that stands for something
+    attached to the digest it names; None for an ordinary tag."""
+    if not name.startswith("sha"):
+        return None
+    match = _FALLBACK.fullmatch(name)
+    return None if match is None else match[2] or ""
+
+
+def fallback_subject(name: str) -> str:
+    """The digest a fallback tag is about: `sha256-ab….sig` → `sha256:ab…`."""
+    return name.split(".", 1)[0].replace("-", ":", 1)
 
 
 def version_key(name: str) -> str:
@@ -45,8 +64,16 @@ def is_word(name: str) -> bool:
     return _DIGIT.search(name) is None
 
 
-def name_order(names: list[str], chunk: int = 8192) -> tuple[list[int], list[int]]:
-    """Indices of `names` in ascending version order: (versions, words)."""
+class NameOrder(NamedTuple):
+    """Indices into a tag list: versions and words in ascending order, then the fallback tags."""
+
+    versions: list[int]
+    words: list[int]
+    fallbacks: list[int]
+
+
+def name_order(names: list[str], chunk: int = 8192) -> NameOrder:
+    """Indices of `names` in ascending version order: versions, words, fallback tags."""
     keys = [version_key(n) for n in names]
     runs = []
     for start in range(0, len(keys), chunk):
@@ -58,6 +85,12 @@ def name_order(names: list[str], chunk: int = 8192) -> tuple[list[int], list[int
     del keys, runs
     versions: list[int] = []
     words: list[int] = []
+    fallbacks: list[int] = []
     for i in order:
-        (words if is_word(names[i]) else versions).append(i)
-    return versions, words
+        if is_word(names[i]):
+            words.append(i)
+        elif fallback_kind(names[i]) is None:
+            versions.append(i)
+        else:
+            fallbacks.append(i)
+    return NameOrder(versions, words, fallbacks)

@@ -1,5 +1,7 @@
 """The tag list: a model with lazy rows over up to a million tags, filtered as you type (substring
-or glob) and ordered by version-aware name or by time. No widget per tag.
+or glob) and ordered by version-aware name or by time. No widget per tag. Tags that stand for a
+signature, attestation, SBOM or referrers index (`sha256-…`) are drawn as such, kept last and
+counted apart.
 
 Pages are appended as they arrive (`beginInsertRows`, only the new page is looked at); the
 version order is computed in the worker once everything is in (`tag_order.name_order`) and
@@ -12,6 +14,7 @@ import fnmatch
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -22,11 +25,14 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from acr_desktop.registry.acr import TagInfo
 from acr_desktop.text import short_digest
 from acr_desktop.ui.models import OBJECT_ROLE
+from acr_desktop.ui.nav_words import fallback_label, fallback_tooltip
 from acr_desktop.ui.plain import tooltip
+from acr_desktop.ui.tag_order import fallback_kind
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_TAGS = 1_000_000  # tags kept in the window; the rest are not shown (and the status says so)
@@ -34,6 +40,15 @@ SLICE = 32_768  # tags looked at between two checks of the clock while filtering
 SLICE_MS = 25.0  # UI-thread time one round of filtering may take before the window runs again
 
 Matcher = Callable[[Sequence[int], list[str]], list[int]]
+
+
+@dataclass(frozen=True)
+class TagCounts:
+    """Ordinary tags shown (through the filter) and in all; fallback tags by kind."""
+
+    shown: int
+    total: int
+    kinds: dict[str, int]
 
 
 def _matcher(pattern: str) -> Matcher | None:
@@ -67,6 +82,10 @@ class TagsModel(QAbstractTableModel):
         self._infos: list[TagInfo] = []  # ACR metadata, parallel to _names; empty for plain lists
         self._versions: list[int] | None = None  # ascending version order, from the worker
         self._words: list[int] = []
+        self._fallbacks: set[int] = set()  # indices of the `sha256-…` tags
+        self._fallback_order: list[int] = []  # the same, in name order, from the worker
+        self._kinds: dict[str, int] = {}  # fallback tags by kind
+        self._visible_fallbacks = 0  # fallback tags among _visible
         self._visible: list[int] = []  # indices into _names, in display order
         self._pattern = ""
         self._match: Matcher | None = None
@@ -84,6 +103,8 @@ class TagsModel(QAbstractTableModel):
         self.beginResetModel()
         self._names, self._lower, self._infos, self._visible = [], [], [], []
         self._versions, self._words, self._todo = None, [], []
+        self._fallbacks, self._fallback_order, self._kinds = set(), [], {}
+        self._visible_fallbacks = 0
         self._slicer.stop()
         self.has_metadata = self.capped = False
         self.endResetModel()
@@ -107,6 +128,7 @@ class TagsModel(QAbstractTableModel):
             names = [str(n) for n in page]
             if self._infos:
                 self._infos += [TagInfo(n) for n in names]
+        self._note_fallbacks(start, names)
         self._names += names
         self._lower += _lowered(names)
         self._versions = None
@@ -116,10 +138,20 @@ class TagsModel(QAbstractTableModel):
         else:
             self._append(new if self._match is None else self._match(new, self._lower))
 
-    def set_name_order(self, versions: list[int], words: list[int]) -> None:
+    def _note_fallbacks(self, start: int, names: list[str]) -> None:
+        for offset, name in enumerate(names):
+            kind = fallback_kind(name)
+            if kind is not None:
+                self._fallbacks.add(start + offset)
+                self._kinds[kind] = self._kinds.get(kind, 0) + 1
+
+    def set_name_order(
+        self, versions: list[int], words: list[int], fallbacks: Sequence[int] = ()
+    ) -> None:
         """The version order of everything loaded (ascending), computed off the UI thread."""
-        if len(versions) + len(words) == len(self._names):
+        if len(versions) + len(words) + len(fallbacks) == len(self._names):
             self._versions, self._words = versions, words
+            self._fallback_order = list(fallbacks)
             self._rebuild()
 
     def set_filter(self, pattern: str) -> None:
@@ -136,20 +168,26 @@ class TagsModel(QAbstractTableModel):
         if self._versions is None:
             return [range(n)]  # still loading: as the pages came
         if self.by_time:  # the registry's order (ACR sends newest first)
-            return [range(n) if self.descending else range(n - 1, -1, -1)]
+            arrival = range(n) if self.descending else range(n - 1, -1, -1)
+            if not self._fallbacks:
+                return [arrival]
+            skip = self._fallbacks
+            return [[i for i in arrival if i not in skip], [i for i in arrival if i in skip]]
         if self.descending:  # newest versions first; words after them, either way
-            return [self._versions[::-1], self._words[::-1]]
-        return [self._versions, self._words]
+            return [self._versions[::-1], self._words[::-1], self._fallback_order]
+        return [self._versions, self._words, self._fallback_order]  # fallbacks: by subject
 
     def _rebuild(self) -> None:
         self._slicer.stop()
         self._match = _matcher(self._pattern)
         parts = self._order()
         self.beginResetModel()
+        self._visible_fallbacks = 0
         if self._match is None:
             self._visible = []
             for part in parts:
                 self._visible.extend(part)  # in C: a million indices in a few milliseconds
+            self._visible_fallbacks = len(self._fallbacks)
             self._todo = []
         else:
             self._visible = []
@@ -180,6 +218,8 @@ class TagsModel(QAbstractTableModel):
     def _append(self, indices: Sequence[int]) -> None:
         if indices:
             first = len(self._visible)
+            if self._fallbacks:
+                self._visible_fallbacks += sum(1 for i in indices if i in self._fallbacks)
             self.beginInsertRows(QModelIndex(), first, first + len(indices) - 1)
             self._visible += indices
             self.endInsertRows()
@@ -190,7 +230,13 @@ class TagsModel(QAbstractTableModel):
         return bool(self._todo)
 
     def total(self) -> int:
+        """Every tag loaded, fallback tags included."""
         return len(self._names)
+
+    def counts(self) -> TagCounts:
+        fallbacks = len(self._fallbacks)
+        shown = len(self._visible) - self._visible_fallbacks
+        return TagCounts(shown, len(self._names) - fallbacks, dict(self._kinds))
 
     def names(self) -> list[str]:
         return [self._names[i] for i in self._visible]
@@ -216,24 +262,34 @@ class TagsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
-        column = index.column()
+        column, i = index.column(), self._visible[index.row()]
         if role == Qt.ItemDataRole.DisplayRole and column == self.COL_TAG:
-            return self._names[self._visible[index.row()]]  # the common case: no TagInfo made
+            if i in self._fallbacks:
+                return fallback_label(self._names[i])
+            return self._names[i]  # the common case: no TagInfo made
+        if i in self._fallbacks and role == Qt.ItemDataRole.ForegroundRole:
+            return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)  # greyed
+        if i in self._fallbacks and role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return tooltip(fallback_tooltip(self._names[i]))
         if role not in (OBJECT_ROLE, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         tag = self.tag(index.row())
         if role == OBJECT_ROLE:
             return tag
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.COL_UPDATED:
-                when = tag.updated or tag.created
-                return when[:19].replace("T", " ") if when else ""
-            if column == self.COL_DIGEST:
-                return short_digest(tag.digest) if tag.digest else ""
-            if column == self.COL_SIGNED:
-                return "✔ signed" if tag.signed else ""
-            if column == self.COL_LOCKS:
-                return tag.locks_text()
+            return self._metadata_text(tag, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_DIGEST and tag.digest:
             return tooltip(tag.digest)
         return None
+
+    def _metadata_text(self, tag: TagInfo, column: int) -> str:
+        if column == self.COL_UPDATED:
+            when = tag.updated or tag.created
+            return when[:19].replace("T", " ") if when else ""
+        if column == self.COL_DIGEST:
+            return short_digest(tag.digest) if tag.digest else ""
+        if column == self.COL_SIGNED:
+            return "✔ signed" if tag.signed else ""
+        if column == self.COL_LOCKS:
+            return tag.locks_text()
+        return ""

@@ -111,3 +111,35 @@ def test_never_crashes(text: str) -> None:
         assert exc.part
     else:
         assert parse_reference(str(ref)) == ref
+
+
+D = "sha256:" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "https://myreg.azurecr.io/v2/team/app/manifests/1.4",
+            Reference("myreg.azurecr.io", "team/app", "1.4", None),
+        ),
+        (
+            f"http://localhost:5000/v2/test/app/manifests/{D}",
+            Reference("localhost:5000", "test/app", None, D),
+        ),
+        (
+            "localhost:5000/v2/test/app/manifests/v1/",
+            Reference("localhost:5000", "test/app", "v1", None),
+        ),
+        ("https://ghcr.io/v2/o/r/tags/list?n=100", Reference("ghcr.io", "o/r", "latest", None)),
+        (
+            "https://registry-1.docker.io/v2/library/nginx/manifests/latest",
+            Reference("docker.io", "library/nginx", "latest", None),
+        ),
+        (f"myreg.io/v2/a/referrers/{D}", Reference("myreg.io", "a", None, D)),
+        # Not an API path: a repository that starts with `v2` stays one.
+        ("myreg.io/v2/app:1", Reference("myreg.io", "v2/app", "1", None)),
+    ],
+)
+def test_registry_api_urls_name_their_reference(text: str, expected: Reference) -> None:
+    assert parse_reference(text) == expected

@@ -17,14 +17,9 @@ from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
 from acr_desktop.registry.connection import ConnectionSettings
 from acr_desktop.registry.docker_credentials import CredentialLookup, FoundCredentials
 from acr_desktop.ui import colours
-from acr_desktop.ui.credentials_dialog import (
-    KIND_ANONYMOUS,
-    KIND_PASSWORD,
-    KIND_REFRESH_TOKEN,
-    SESSION_ONLY_NOTE,
-    CredentialsDialog,
-)
+from acr_desktop.ui.credentials_dialog import SESSION_ONLY_NOTE, CredentialsDialog
 from acr_desktop.ui.preferences import Preferences
+from acr_desktop.ui.signin_kinds import KIND_ANONYMOUS, KIND_PASSWORD, KIND_REFRESH_TOKEN
 from acr_desktop.ui.worker import JobRunner
 from tests.registry.conftest import DockerEnv
 from tests.rig import FakeRequest, FakeServer, Registry

@@ -4,12 +4,14 @@ long lines cut for display with an exact Copy, and a construction that defers al
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextCursor
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPalette, QTextCursor
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from acr_desktop.ui.json_parts import FindBar, LazyHighlighter
@@ -136,11 +138,73 @@ def test_dark_palette_gets_light_colours(view: JsonView) -> None:
     assert view.editor.toPlainText() == pretty(load(MANIFEST))
 
 
-def test_find_bar(view: JsonView, qtbot: QtBot) -> None:
+class Host(QWidget):
+    """A window that owns Ctrl+F, as the main window does: a window-wide action that calls
+    `focus_find`, beside another focusable widget."""
+
+    def __init__(self, view: JsonView) -> None:
+        super().__init__()
+        self.other = QLineEdit()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.other)
+        layout.addWidget(view)
+        self.find_action = QAction("Find", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(view.focus_find)
+        self.addAction(self.find_action)
+
+
+@pytest.fixture
+def host(view: JsonView, qtbot: QtBot) -> Host:
+    window = Host(view)
+    qtbot.addWidget(window)
+    window.resize(700, 560)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    return window
+
+
+@pytest.mark.parametrize("focus", ["editor", "other widget", "find field"])
+def test_window_wide_ctrl_f_focuses_the_find_field_without_ambiguity(
+    view: JsonView, host: Host, qtbot: QtBot, focus: str
+) -> None:
     view.set_document(load(MANIFEST))
-    with qtbot.waitActive(view):
-        view.show()
-        view.activateWindow()
+    view.focus_find()
+    view.find_bar.edit.setText("gzip")
+    target = {"editor": view.editor, "other widget": host.other, "find field": view.find_bar.edit}
+    if focus != "find field":
+        view.close_find()
+    target[focus].setFocus()
+    # An ambiguous shortcut (the view's own Ctrl+F beside the window's) would do nothing.
+    qtbot.keyClick(target[focus], Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert view.find_bar.isVisible()
+    assert view.find_bar.edit.hasFocus()
+    assert view.find_bar.edit.selectedText() == "gzip"  # typing replaces the old term
+    assert view.find_bar.count.text() == "1 of 7"
+
+
+def test_f3_and_shift_f3_find_again_from_the_editor(
+    view: JsonView, host: Host, qtbot: QtBot
+) -> None:
+    view.set_document(load(MANIFEST))
+    starts = [m.start() for m in re.finditer("gzip", view.text())]
+    view.editor.setFocus()
+    qtbot.keyClick(view.editor, Qt.Key.Key_F3)  # no term yet: the find bar opens
+    assert view.find_bar.edit.hasFocus()
+    qtbot.keyClicks(view.find_bar.edit, "gzip")
+    view.editor.setFocus()
+    qtbot.keyClick(view.editor, Qt.Key.Key_F3)
+    assert view.editor.textCursor().selectionStart() == starts[1]
+    assert view.find_bar.count.text() == "2 of 7"
+    qtbot.keyClick(view.editor, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
+    assert view.editor.textCursor().selectionStart() == starts[6]
+    assert view.find_bar.count.text() == "7 of 7"
+
+
+def test_find_bar(view: JsonView, host: Host, qtbot: QtBot) -> None:
+    view.set_document(load(MANIFEST))
     view.editor.setFocus()
     assert view.find_bar.isHidden()
     qtbot.keyClick(view.editor, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
@@ -355,7 +419,7 @@ def test_find_in_a_big_document_reaches_the_last_match(
 ) -> None:
     raw, entries = big
     load_big(shown, qtbot, raw)
-    shown.open_find()
+    shown.focus_find()
     shown.find_bar.edit.setText("NEEDLE-AT-THE")
     qtbot.waitUntil(lambda: shown.find_bar.count.text() == "1 of 1")
     position = utf16(shown.text()).index("needle-at-the-end")
@@ -479,7 +543,7 @@ def test_find_and_marks_in_a_compact_document_count_the_exact_text(
     second = document.findBlockByNumber(1).text()
     term = document.findBlockByNumber(0).text()[-6:] + second[:6]  # across the first cut
     exact = raw.decode()
-    shown.open_find()
+    shown.focus_find()
     shown.find_bar.edit.setText(term)
     qtbot.waitUntil(lambda: shown.find_bar.count.text() == f"1 of {exact.count(term)}")
     assert shown.editor.textCursor().selectedText().replace("\u2029", "") == term
@@ -572,7 +636,7 @@ def test_an_empty_view_colours_nothing_and_starts_no_worker(qtbot: QtBot) -> Non
     assert view.editor.document().firstBlock().next().layout().formats()
     assert view.findChildren(JobRunner) == []
     view.editor.setFocus()
-    qtbot.keyClick(view.editor, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    view.focus_find()  # what the window's Ctrl+F calls
     assert view.find_bar.isVisible() and view.find_bar.edit.hasFocus()
     with qtbot.waitSignal(view.loaded, timeout=60_000):
         view.set_document(big_index(300 * 1024)[0])

@@ -316,10 +316,11 @@ def test_unreachable_host_is_named(qtbot: QtBot, window: MainWindow) -> None:
 
 def test_help_menu_has_about_and_the_log_folder(window: MainWindow, qtbot: QtBot) -> None:
     assert [a.text() for a in window.help_menu.actions()] == [
+        "Keyboard shortcuts",
         "Show log folder",
         "About ACR Desktop",
     ]
-    dialog = window.show_about()
+    dialog = window.view.show_about()
     assert dialog.isVisible()
     assert dialog.facts["Keyring"] == "none found: sign-ins are kept for this session only"
     dialog.close()

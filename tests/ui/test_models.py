@@ -72,7 +72,7 @@ def test_cells_show_people_text_and_tooltips_hold_the_full_values() -> None:
     assert (
         model.index(0, LayersModel.COL_SIZE).data(Qt.ItemDataRole.ToolTipRole) == "31,420,102 bytes"
     )
-    assert model.index(0, LayersModel.COL_DIGEST).data() == "sha256:000000000000"
+    assert model.index(0, LayersModel.COL_DIGEST).data() == f"sha256:{1:064x}"  # the view elides
     assert (
         model.index(0, LayersModel.COL_DIGEST).data(Qt.ItemDataRole.ToolTipRole)
         == f"sha256:{1:064x}"

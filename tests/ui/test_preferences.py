@@ -81,3 +81,29 @@ def test_the_timeout_reads_back_and_ignores_nonsense(tmp_path: Path) -> None:
     for nonsense in ("nan", "-1", "0", "inf", "soon"):
         prefs.store.setValue("network/timeout", nonsense)
         assert prefs.timeout() == DEFAULT_TIMEOUT
+
+
+def test_two_instances_keep_each_others_bookmarks_and_recents(tmp_path: Path) -> None:
+    path = str(tmp_path / "shared.ini")
+    first = Preferences(QSettings(path, QSettings.Format.IniFormat))
+    second = Preferences(QSettings(path, QSettings.Format.IniFormat))
+    first.bookmarks(), second.bookmarks()  # both have read the (empty) store
+    first.set_bookmarked("a.io/x:1", True)
+    second.set_bookmarked("b.io/y:2", True)
+    first.remember("a.io/x:1")
+    second.remember("b.io/y:2")
+    third = Preferences(QSettings(path, QSettings.Format.IniFormat))
+    assert third.bookmarks() == ["a.io/x:1", "b.io/y:2"]
+    assert third.recent() == ["b.io/y:2", "a.io/x:1"]
+    first.set_bookmarked("b.io/y:2", False)
+    assert Preferences(QSettings(path, QSettings.Format.IniFormat)).bookmarks() == ["a.io/x:1"]
+
+
+def test_the_theme_reads_back_and_ignores_nonsense(tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "t.ini"), QSettings.Format.IniFormat)
+    prefs = Preferences(settings)
+    assert prefs.theme() == "system"
+    prefs.set_theme("dark")
+    assert Preferences(settings).theme() == "dark"
+    settings.setValue("view/theme", "purple")
+    assert prefs.theme() == "system"

@@ -9,8 +9,9 @@ from pytestqt.qtbot import QtBot
 
 from acr_desktop.registry import errors
 from acr_desktop.registry.auth import Credentials
-from acr_desktop.ui.credentials_dialog import KIND_ANONYMOUS, KIND_REFRESH_TOKEN, CredentialsDialog
+from acr_desktop.ui.credentials_dialog import CredentialsDialog
 from acr_desktop.ui.main_window import MainWindow
+from acr_desktop.ui.signin_kinds import KIND_ANONYMOUS, KIND_REFRESH_TOKEN
 from tests.rig import (
     ALICE_PASSWORD,
     ALICE_USER,

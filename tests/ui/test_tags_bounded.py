@@ -12,7 +12,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from acr_desktop.registry import listing
-from acr_desktop.ui import navigator, tags_model
+from acr_desktop.ui import nav_jobs, tags_model
 from acr_desktop.ui.main_window import MainWindow
 from acr_desktop.ui.tag_order import name_order, version_key
 from acr_desktop.ui.tags_model import TagsModel
@@ -59,7 +59,7 @@ def test_endless_pages_stop_where_the_core_stops_and_say_so(
 def test_the_window_keeps_at_most_its_cap_of_tags(
     qtbot: QtBot, window: MainWindow, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(navigator, "MAX_TAGS", 2_500)
+    monkeypatch.setattr(nav_jobs, "MAX_TAGS", 2_500)
     monkeypatch.setattr(tags_model, "MAX_TAGS", 2_500)
     endless(fake_server, 1000)
     load(qtbot, window, fake_server)

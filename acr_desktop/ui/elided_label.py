@@ -1,0 +1,82 @@
+"""A one-line label for long registry text (references, digests) that elides in the middle
+instead of widening the window; the full text is in its tooltip and is what Copy copies."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QMenu, QStyle, QStyleOption, QWidget
+
+from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.plain import plain, tooltip
+
+MIN_WIDTH = 80  # what the label asks of the layout at least, whatever its text
+PREFERRED_WIDTH = 420  # what it asks for at most: a long text elides rather than widens
+
+
+class ElidedLabel(QLabel):
+    """`text()` is the whole text; what is drawn is elided in the middle to the width given.
+
+    Signals:
+    copied(str): the whole text was put on the clipboard (context menu or Ctrl+C).
+    """
+
+    copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        plain(self)  # registry text, never markup
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        copy = QAction("Copy", self)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy)
+        self.addAction(copy)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(tooltip(text))
+        self.updateGeometry()
+
+    def shown_text(self) -> str:
+        """What is drawn at the current width (with "…" in the middle when it does not fit)."""
+        return self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideMiddle, max(self.contentsRect().width(), 0)
+        )
+
+    def copy(self) -> None:
+        if self.text():
+            copy_text(self.text())
+            self.copied.emit(self.text())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(MIN_WIDTH, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        width = self.fontMetrics().horizontalAdvance(self.text()) + 8
+        return QSize(min(width, PREFERRED_WIDTH), super().sizeHint().height())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        self.style().drawItemText(
+            painter,
+            self.contentsRect(),
+            int(self.alignment()),
+            option.palette,
+            self.isEnabled(),
+            self.shown_text(),
+            self.foregroundRole(),
+        )
+        if self.hasFocus():
+            focus = QStyleOption()
+            focus.initFrom(self)
+            self.style().drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter)
+
+    def _menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction("Copy").triggered.connect(self.copy)
+        menu.exec(self.mapToGlobal(pos))

@@ -1,0 +1,245 @@
+"""The navigator's tag pane: one repository's tags, loaded page by page in the worker, filtered
+and ordered, with a count that follows the filter and a Stop for the listing. A tag opens (and
+copies) on the registry and repository it was listed from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from acr_desktop.registry.acr import TagInfo, is_acr_host
+from acr_desktop.registry.reference import Reference
+from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.messages import describe
+from acr_desktop.ui.models import OBJECT_ROLE
+from acr_desktop.ui.nav_jobs import TagsResult, list_tags
+from acr_desktop.ui.nav_message import message_label
+from acr_desktop.ui.nav_views import TagTable
+from acr_desktop.ui.nav_words import STOPPED, tag_count
+from acr_desktop.ui.plain import plain
+from acr_desktop.ui.tags_model import TagsModel
+from acr_desktop.ui.worker import JobRunner
+
+if TYPE_CHECKING:
+    from acr_desktop.registry.client import RegistryClient
+
+CHANNEL = "tags"
+ORDERS = ("Newest versions first", "Oldest versions first", "Recently updated")
+
+
+class TagPane(QWidget):
+    """Signals:
+    reference_chosen(object): a tag was opened (click or Enter): a Reference on the registry and
+        repository the list came from.
+    copied(str): Ctrl+C put a tag's reference on the clipboard.
+    busy_changed(): the tag listing started, ended or was stopped.
+    """
+
+    reference_chosen = Signal(object)
+    copied = Signal(str)
+    busy_changed = Signal()
+
+    def __init__(
+        self,
+        runner: JobRunner,
+        client: Callable[[], RegistryClient],
+        prepare: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner, self.client, self.prepare = runner, client, prepare
+        self.source: tuple[str, str] | None = None  # (registry, repository) of the list
+        self._acr_known: dict[str, bool] = {}
+        self._loading = False
+        self._acr = False
+        self._lines: list[str] = []  # said below the count: the cap, a note, an error
+        self._build()
+
+    def _build(self) -> None:
+        self.title = plain(QLabel("Tags"))  # names a repository: plain, bold by font
+        bold = self.title.font()
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.filter = QLineEdit(placeholderText="Filter tags")
+        self.filter.setToolTip("Text, or a glob such as 1.* or v?.?")
+        self.model = TagsModel(self)
+        self._filter_timer = QTimer(self, singleShot=True, interval=60)
+        self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text()))
+        self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.order = QComboBox()
+        self.order.addItems(list(ORDERS))
+        self.order.setMinimumWidth(72)  # gives way in a narrow navigator
+        self.order.setToolTip("Order of the tags")
+        self.order.currentIndexChanged.connect(self._order_changed)
+        self.table = self._table()
+        self.status = message_label()
+        self.stop = QPushButton("Stop")
+        self.stop.setToolTip("Stop listing tags (what is listed so far stays)")
+        self.stop.clicked.connect(self.cancel)
+        self.stop.hide()
+        self.model.rowsInserted.connect(self._show_status)
+        self.model.modelReset.connect(self._show_status)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        row = QHBoxLayout()
+        row.addWidget(self.filter, 1)
+        row.addWidget(self.order)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.stop, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(status_row)
+        QWidget.setTabOrder(self.filter, self.order)
+        QWidget.setTabOrder(self.order, self.table)
+        QWidget.setTabOrder(self.table, self.stop)
+
+    def _table(self) -> TagTable:
+        table = TagTable()
+        table.setObjectName("tags")
+        table.setModel(self.model)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        # Fit the tag column to the rows on screen, not to a thousand of a million.
+        table.horizontalHeader().setResizeContentsPrecision(0)  # (rows, for a column)
+        table.horizontalHeader().setStretchLastSection(True)
+        for column in range(TagsModel.COL_UPDATED, TagsModel.COL_LOCKS + 1):
+            table.setColumnHidden(column, True)  # shown when the registry has metadata
+        table.clicked.connect(self._open)
+        table.opened.connect(self._open)
+        table.copy_requested.connect(self._copy)
+        return table
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """A tag listing runs."""
+        return self.runner.is_busy(CHANNEL)
+
+    def clear(self) -> None:
+        """Forget the list (another registry is in view): stop its listing, empty the list, the
+        title, the filter and what the status says."""
+        self.runner.cancel(CHANNEL)
+        self.source = None
+        self._loading, self._acr, self._lines = False, False, []
+        self.title.setText("Tags")
+        self.filter.clear()
+        self._filter_timer.stop()
+        self.model.set_filter("")
+        self.model.clear()
+        self._show_status()
+        self._settled()
+
+    def cancel(self) -> bool:
+        """Stop the tag listing (what is listed stays); False when none runs."""
+        if not self.busy:
+            return False
+        self.runner.cancel(CHANNEL)
+        self._loading, self._lines = False, [STOPPED]
+        self._show_status()
+        self._settled()
+        return True
+
+    def _settled(self) -> None:
+        self.stop.setVisible(self.busy)
+        self.busy_changed.emit()
+
+    # -- listing -------------------------------------------------------------------------------
+    def load(self, registry: str, repository: str) -> None:
+        """List `repository`'s tags on `registry` (replacing the list shown)."""
+        key = self.source = (registry, repository)
+        self.title.setText(f"Tags of {repository}")
+        self._loading, self._acr, self._lines = True, False, []
+        self.model.clear()
+        self.prepare(registry)
+        client = self.client()
+        try_acr = self._acr_known.get(registry, True if is_acr_host(registry) else None)
+        job = self.runner.start(
+            CHANNEL,
+            lambda report: list_tags(client, registry, repository, try_acr, report),
+            with_progress=True,
+        )
+        job.progress.connect(lambda page: self._page(key, page))
+        job.returned.connect(lambda result: self._done(key, result))
+        job.errored.connect(lambda exc: self._failed(key, exc))
+        job.settled.connect(self._settled)
+        self._settled()
+
+    def _page(self, key: tuple[str, str], page: Any) -> None:
+        if key != self.source:
+            return  # from a list no longer shown
+        if page is None:  # an ACR listing broke off part-way: the plain list follows
+            self.model.clear()
+            return
+        self.model.add_page(page)
+
+    def _done(self, key: tuple[str, str], result: Any) -> None:
+        if key != self.source or not isinstance(result, TagsResult):
+            return
+        self._acr_known[key[0]] = result.acr or bool(result.note)
+        self._loading, self._acr = False, result.acr
+        self._lines = [text for text in (result.notice, result.note) if text]
+        self.model.set_name_order(result.versions, result.words, result.fallbacks)
+        metadata = self.model.has_metadata
+        self.order.model().item(2).setEnabled(metadata)  # type: ignore[attr-defined]
+        for column in range(TagsModel.COL_UPDATED, TagsModel.COL_LOCKS + 1):
+            self.table.setColumnHidden(column, not metadata)
+        self.table.resizeColumnToContents(TagsModel.COL_TAG)
+        self._show_status()
+
+    def _failed(self, key: tuple[str, str], exc: Any) -> None:
+        if key != self.source:
+            return
+        self._loading, self._lines = False, [describe(exc).text]
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if self._loading:
+            self.status.setText(f"Loading tags… {self.model.total():,}")
+            return
+        if self.source is None:
+            self.status.setText("")
+            return
+        lines = list(self._lines)
+        if self.model.total() or not lines:
+            counts = self.model.counts()
+            head = tag_count(counts.shown, counts.total, counts.kinds)
+            lines.insert(0, head + (" · newest first from ACR" if self._acr else ""))
+        self.status.setText("\n".join(lines))
+
+    def _order_changed(self, index: int) -> None:
+        self.model.set_order(by_time=index == 2, descending=index != 1)
+
+    # -- a tag ---------------------------------------------------------------------------------
+    def reference_at(self, index: QModelIndex) -> Reference | None:
+        """The reference of the tag at `index`, on the registry and repository it was listed
+        from."""
+        tag = index.data(OBJECT_ROLE) if index.isValid() else None
+        if not isinstance(tag, TagInfo) or self.source is None:
+            return None
+        return Reference(self.source[0], self.source[1], tag.name)
+
+    def _open(self, index: QModelIndex) -> None:
+        ref = self.reference_at(index)
+        if ref is not None:
+            self.reference_chosen.emit(ref)
+
+    def _copy(self, index: QModelIndex) -> None:
+        ref = self.reference_at(index)
+        if ref is not None:
+            copy_text(str(ref))
+            self.copied.emit(str(ref))

@@ -1,0 +1,70 @@
+"""The account in use for a registry, in words for the status bar: who the client signs in as
+and where those credentials are kept. Never a secret: only a username, a kind and a place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from acr_desktop.credentials import SESSION_SOURCE, ResolvedCredentials
+from acr_desktop.registry.auth import Credentials
+
+SESSION_ONLY = "for this session only"
+_FROM_SESSION = f"{SESSION_SOURCE} (from "
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Credentials handed to the transport, and where they are kept (`where`, for people)."""
+
+    credentials: Credentials
+    where: str  # "saved in Secret Service", "for this session only", …
+    in_keyring: bool = False
+
+
+def kept_in_keyring(credentials: Credentials, backend: str) -> Kept:
+    return Kept(credentials, f"saved in {backend}", in_keyring=True)
+
+
+def kept_for_session(credentials: Credentials, found_in: str | None = None) -> Kept:
+    where = f"from {found_in}, {SESSION_ONLY}" if found_in else SESSION_ONLY
+    return Kept(credentials, where)
+
+
+def kept_as_resolved(resolved: ResolvedCredentials, backend: str) -> Kept:
+    """Where the credential store found them: the keyring, or this session (maybe copied from a
+    Docker config)."""
+    if resolved.origin == "keyring":
+        return kept_in_keyring(resolved.credentials, backend)
+    source = resolved.source
+    found_in = source[len(_FROM_SESSION) : -1] if source.startswith(_FROM_SESSION) else None
+    return kept_for_session(resolved.credentials, found_in)
+
+
+def who(credentials: Credentials) -> str:
+    """ "as alice", "with an ACR refresh token", "with a registry token"."""
+    if credentials.kind == "refresh_token":
+        return "with an ACR refresh token"
+    if credentials.kind == "registry_token":
+        return "with a registry token"
+    return f"as {credentials.username}"
+
+
+def signed_in(registry: str, credentials: Credentials, where: str | None) -> str:
+    """Credentials the user gave (in the dialog, or saved earlier)."""
+    details = [d for d in ("password" if credentials.kind == "password" else "", where) if d]
+    shown = f" ({', '.join(details)})" if details else ""
+    return f"Signed in to {registry} {who(credentials)}{shown}"
+
+
+def signed_in_by_docker(registry: str, credentials: Credentials, source: str) -> str:
+    """Credentials found in a Docker / Podman config (`docker login`) when the registry asked."""
+    return f"Signed in to {registry} {who(credentials)} with docker login credentials ({source})"
+
+
+def anonymous(registry: str) -> str:
+    return f"Anonymous access to {registry}"
+
+
+def not_connected(registry: str) -> str:
+    """Nothing was handed to the transport for `registry` yet: nothing is in use."""
+    return f"Not connected to {registry} yet"
