@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, TextIO
 from acr_desktop import __version__
 
 if TYPE_CHECKING:
+    from acr_desktop.inspection import Inspection
+    from acr_desktop.registry.manifest import Platform
+    from acr_desktop.registry.reference import Reference
     from acr_desktop.registry.transport import Transport
 
 EXIT_OK = 0
@@ -69,10 +72,8 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
 
 
 def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
-    from acr_desktop.inspection import inspect
     from acr_desktop.registry import errors
-    from acr_desktop.registry.client import RegistryClient
-    from acr_desktop.registry.manifest import Platform
+    from acr_desktop.registry.manifest import MalformedManifest, Platform
     from acr_desktop.registry.operation import operation
     from acr_desktop.registry.reference import parse_reference
 
@@ -99,23 +100,41 @@ def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
         # One deadline for the whole inspect (drip-fed bodies and Retry-After waits included);
         # each connect and read keeps its own timeout too.
         with operation(timeout=opts.timeout):
-            # The one inspect service the window uses too: here only the platform asked for, and
-            # no config blob (the report does not show it), so an inspect costs the fewest requests.
-            inspection = inspect(
-                RegistryClient(transport), ref, platform, strict_platform=True, with_config=False
-            )
+            inspection = _run_inspect(transport, ref, platform, opts.entry)
+    except MalformedManifest as exc:
+        if not opts.raw:
+            return _failed(exc)
+        _write_raw(exc.raw, out)  # what was received, exactly; the problem on stderr
+        _say(f"warning: {exc.sentence}")
+        return EXIT_OK
     except (errors.Cancelled, errors.RegistryError) as exc:
         return _failed(exc)
     finally:
         _report_found(transport, ref.registry)
-
     if opts.raw:
-        _write_raw((inspection.chosen or inspection.top).raw, out)
-        return EXIT_OK
+        return _raw_report(inspection, out)
+    return _report(inspection, out, as_json=opts.json)
+
+
+def _run_inspect(
+    transport: Transport, ref: Reference, platform: Platform | None, entry: str | None
+) -> Inspection:
+    """The one inspect service the window uses too: here only the platform (or entry) asked for,
+    and no config blob (the report does not show it), so an inspect costs the fewest requests."""
+    from acr_desktop.inspection import inspect, inspect_by_entry
+    from acr_desktop.registry.client import RegistryClient
+
+    client = RegistryClient(transport)
+    if entry is not None:
+        return inspect_by_entry(client, ref, entry, with_config=False)
+    return inspect(client, ref, platform, strict_platform=True, with_config=False)
+
+
+def _report(inspection: Inspection, out: TextIO, *, as_json: bool) -> int:
     from acr_desktop.report import build_report, write_report
 
     summary = build_report(inspection)
-    if opts.json:
+    if as_json:
         # ASCII (the default): control characters and lone surrogates come out as \u escapes.
         json.dump(summary, out, indent=2, ensure_ascii=True)
         out.write("\n")
@@ -123,14 +142,34 @@ def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
         write_report(summary, out)
     for warning in summary["warnings"]:
         _say(f"warning: {warning}")
-    return EXIT_OK
+    return _partial(inspection)
+
+
+def _raw_report(inspection: Inspection, out: TextIO) -> int:
+    """The bytes of what was asked for (the chosen entry's, else the reference's) exactly as
+    received; nothing when the entry asked for is missing."""
+    if inspection.missing_child is None:
+        _write_raw((inspection.chosen or inspection.top).raw, out)
+    for note in inspection.notes:
+        _say(f"note: {note}")
+    return _partial(inspection)
+
+
+def _partial(inspection: Inspection) -> int:
+    """What was found is printed; what is missing is said on stderr, with the not-found code."""
+    from acr_desktop.logs import redact
+
+    for problem in inspection.problems:
+        _say(f"acr-desktop: part is missing: {redact(problem.sentence)}")
+    return EXIT_NOT_FOUND if inspection.problems else EXIT_OK
 
 
 def _inspect_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="acr-desktop inspect",
         description="Show what a reference resolves to: digest, media type, platforms or layers.",
-        epilog="Exit codes: 0 ok, 2 bad usage or reference, 3 not found, 4 sign-in or "
+        epilog="Exit codes: 0 ok, 2 bad usage or reference, 3 not found (also when only part was "
+        "found: a missing platform image or config; what was found is printed), 4 sign-in or "
         "permission failure, 5 digest verification failed, 1 any other error.",
     )
     parser.add_argument("reference")
@@ -155,7 +194,20 @@ def _inspect_parser() -> argparse.ArgumentParser:
     )
     tls.add_argument("--client-cert", metavar="FILE", help="client certificate (PEM) for mTLS")
     tls.add_argument("--client-key", metavar="FILE", help="its private key (PEM, unencrypted)")
-    parser.add_argument("--platform", help="os/arch[/variant] to pick from a multi-arch index")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--platform",
+        help="os/arch[/variant] to pick from a multi-arch index, chosen as containerd does "
+        "(linux/arm means v7, else v6, v5; arm64 = arm64/v8; aarch64, x86_64 understood); "
+        "Windows: windows/amd64:10.0.17763.5576 or windows(10.0.17763.5576)/amd64; "
+        "unknown/unknown for an attestation",
+    )
+    choice.add_argument(
+        "--entry",
+        metavar="DIGEST",
+        help="open the index entry with this digest (or a unique start of it), whatever it "
+        "is: a platform, an attestation, a builder record, a nested index",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="a stable machine-readable summary")
     group.add_argument("--raw", action="store_true", help="the manifest bytes exactly as received")

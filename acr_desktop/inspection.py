@@ -1,10 +1,12 @@
 """The one inspect service, for the window and the CLI alike: the manifest a reference resolves to,
-the chosen platform's image, and (for the window) its config. Plain Python, run inside a worker or
-a CLI process; the fewest requests the protocol allows for what the caller asked."""
+the chosen entry's manifest (a platform's image, an attestation, a nested index), and (for the
+window) its config. Plain Python, run inside a worker or a CLI process; the fewest requests the
+protocol allows for what the caller asked. What was fetched and verified is kept when a later part
+is missing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from acr_desktop.registry.client import FetchedConfig, FetchedManifest, RegistryClient
 from acr_desktop.registry.errors import NotFound, RegistryError
@@ -13,40 +15,68 @@ from acr_desktop.registry.manifest import (
     ImageIndex,
     ImageManifest,
     Platform,
+    Schema1Manifest,
     normalize_architecture,
 )
+from acr_desktop.registry.platforms import rank
 from acr_desktop.registry.reference import Reference
+from acr_desktop.text import plural
 
 
 class NoSuchPlatform(NotFound):
     """A platform was asked for by name and the index has no image for it; `available` lists
-    the platforms it does have."""
+    the platforms it does have (entries without a platform, attestations and builder records
+    left out)."""
 
     def __init__(self, reference: Reference, wanted: Platform, available: tuple[Platform, ...]):
-        have = ", ".join(str(p) for p in available)
-        super().__init__(f"no {wanted} in {reference} (it has: {have})", what="platform")
+        have = ", ".join(dict.fromkeys(p.display() for p in available))
+        have = f"it has: {have}" if have else "none of its entries carries a platform"
+        super().__init__(f"no {wanted.display()} in {reference} ({have})", what="platform")
         self.reference = reference
         self.wanted = wanted
         self.available = available
 
 
-class PlatformNotApplicable(RegistryError, ValueError):
-    """A platform was asked for by name, but the reference is an image, not a multi-arch index
-    (a usage error: there is nothing to choose from)."""
+class NoSuchEntry(NotFound):
+    """An entry was asked for by digest and the index has none (or more than one) that fits."""
 
-    def __init__(self, reference: Reference, wanted: Platform) -> None:
-        super().__init__(f"{reference} is not a multi-arch index; --platform does not apply")
+    def __init__(self, reference: Reference, digest: str, count: int) -> None:
+        super().__init__(
+            f"no entry {digest} in {reference} (it has {plural(count, 'entry', 'entries')}; "
+            "give a digest from its list, or a unique start of one)",
+            what="entry",
+        )
+        self.reference = reference
+        self.digest = digest
+
+
+class PlatformNotApplicable(RegistryError, ValueError):
+    """A platform (or entry) was asked for by name, but the reference is an image, not an
+    index (a usage error: there is nothing to choose from)."""
+
+    def __init__(self, reference: Reference, wanted: Platform | str) -> None:
+        what = "--platform" if isinstance(wanted, Platform) else "--entry"
+        super().__init__(f"{reference} is not a multi-arch index; {what} does not apply")
         self.reference = reference
         self.wanted = wanted
 
 
 @dataclass(frozen=True)
 class Inspection:
+    """What an inspect found. What could not be fetched is recorded, not raised, once something
+    was fetched and verified: `missing_child` (the chosen entry's manifest is gone: a partial
+    mirror, a cleaned-up platform) and `missing_config` (its config blob is gone)."""
+
     reference: Reference  # as asked
     top: FetchedManifest  # what the reference resolved to (an index or an image)
-    image: FetchedManifest | None  # the image shown: `top` itself, or the chosen platform's
+    # The manifest shown: `top` itself, or the chosen entry's, which may itself be an index
+    # (a nested index: `chosen_index`) or a schema 1 manifest.
+    image: FetchedManifest | None
     platform_entry: Descriptor | None  # the index entry chosen, for an index
     config: FetchedConfig | None
+    missing_child: RegistryError | None = None
+    missing_config: RegistryError | None = None
+    platform_note: str | None = None  # the entry chosen runs on the platform asked, not equal
 
     @property
     def index(self) -> ImageIndex | None:
@@ -60,8 +90,31 @@ class Inspection:
 
     @property
     def chosen(self) -> FetchedManifest | None:
-        """The image fetched for the chosen index entry; None when `top` is the image itself."""
+        """The manifest fetched for the chosen index entry; None when `top` is the image itself."""
         return self.image if self.platform_entry is not None else None
+
+    @property
+    def chosen_index(self) -> ImageIndex | None:
+        """The chosen entry is itself an index: its entries (open one with `inspect_entry(client,
+        ref, ins.image, entry)`)."""
+        chosen = self.chosen
+        return chosen.manifest if chosen and isinstance(chosen.manifest, ImageIndex) else None
+
+    @property
+    def schema1(self) -> Schema1Manifest | None:
+        shown = self.image or self.top
+        return shown.manifest if isinstance(shown.manifest, Schema1Manifest) else None
+
+    @property
+    def problems(self) -> tuple[RegistryError, ...]:
+        """What is missing, in the order a reader meets it."""
+        return tuple(p for p in (self.missing_child, self.missing_config) if p is not None)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Sentences for a person: a deprecated format, a platform chosen by fallback."""
+        notes = [self.schema1.deprecated] if self.schema1 else []
+        return (*notes, self.platform_note) if self.platform_note else tuple(notes)
 
 
 def default_platform() -> Platform:
@@ -73,7 +126,8 @@ def default_platform() -> Platform:
 
 
 def choose_entry(index: ImageIndex, wanted: Platform | None) -> Descriptor | None:
-    """`wanted` if the index has it, else this computer's platform, else the first one."""
+    """`wanted` if the index has it, else this computer's platform, else the first entry that is
+    not an attestation or builder record."""
     if not index.platforms:
         return None
     if wanted is not None:
@@ -91,31 +145,47 @@ def inspect(
     strict_platform: bool = False,
     with_config: bool = True,
 ) -> Inspection:
-    """Fetch what `ref` resolves to and, for an index, one platform's image.
+    """Fetch what `ref` resolves to and, for an index, one entry's manifest.
 
     By default (the window) an index shows `wanted`, else this computer's platform, else its
-    first; an image's config is fetched too. With `strict_platform` (the CLI) only `wanted` is
-    fetched: none wanted → the index alone; wanted but absent → `NoSuchPlatform`; wanted on an
-    image → `PlatformNotApplicable`. Without `with_config` no config blob is fetched.
+    first entry; an image's config is fetched too. With `strict_platform` (the CLI) only `wanted`
+    is fetched: none wanted → the index alone; wanted but absent → `NoSuchPlatform`; wanted on an
+    image → `PlatformNotApplicable`. Without `with_config` no config blob is fetched. A missing
+    entry or config is recorded in the Inspection, not raised.
     """
     top = client.get_manifest(ref)
-    if not isinstance(top.manifest, ImageIndex):
+    index = top.manifest if isinstance(top.manifest, ImageIndex) else None
+    if index is None:
         if strict_platform and wanted is not None:
             raise PlatformNotApplicable(ref, wanted)
-        config = _config(client, top) if with_config else None
-        return Inspection(ref, top, top, None, config)
+        return _with_config(client, Inspection(ref, top, top, None, None), with_config)
     if strict_platform:
         if wanted is None:
             return Inspection(ref, top, None, None, None)
-        entry = top.manifest.find_platform(wanted)
-        if entry is None:
-            available = tuple(e.platform for e in top.manifest.platforms if e.platform)
-            raise NoSuchPlatform(ref, wanted, available)
+        chosen = index.find_platform(wanted)
+        if chosen is None:
+            raise NoSuchPlatform(ref, wanted, index.real_platforms)
     else:
-        entry = choose_entry(top.manifest, wanted)
-        if entry is None:
+        chosen = choose_entry(index, wanted)
+        if chosen is None:
             return Inspection(ref, top, None, None, None)
-    return inspect_entry(client, ref, top, entry, with_config=with_config)
+    ins = inspect_entry(client, ref, top, chosen, with_config=with_config)
+    return replace(ins, platform_note=_fallback_note(chosen, wanted))
+
+
+def inspect_by_entry(
+    client: RegistryClient, ref: Reference, digest: str, *, with_config: bool = True
+) -> Inspection:
+    """The index `ref` and its entry `digest` (or a unique start of one), whatever its kind:
+    a platform, an attestation, a builder record, a nested index, an artifact. `NoSuchEntry` if
+    the index has none; `PlatformNotApplicable` if `ref` is not an index."""
+    top = client.get_manifest(ref)
+    if not isinstance(top.manifest, ImageIndex):
+        raise PlatformNotApplicable(ref, digest)
+    found = top.manifest.find_entry(digest)
+    if found is None:
+        raise NoSuchEntry(ref, digest, len(top.manifest.manifests))
+    return inspect_entry(client, ref, top, found, with_config=with_config)
 
 
 def inspect_entry(
@@ -126,13 +196,33 @@ def inspect_entry(
     *,
     with_config: bool = True,
 ) -> Inspection:
-    """The image behind one index entry (a platform or an attestation), and its config."""
-    child = client.get_child(top.reference, entry)
-    return Inspection(ref, top, child, entry, _config(client, child) if with_config else None)
+    """The manifest behind one index entry (a platform, an attestation, a nested index …), and
+    its config. `top` is the index the entry is in (for a nested index: the inner one). A
+    missing manifest is recorded as `missing_child`."""
+    try:
+        child = client.get_child(top.reference, entry)
+    except NotFound as exc:
+        return Inspection(ref, top, None, entry, None, missing_child=exc)
+    return _with_config(client, Inspection(ref, top, child, entry, None), with_config)
 
 
-def _config(client: RegistryClient, fetched: FetchedManifest) -> FetchedConfig | None:
+def _with_config(client: RegistryClient, ins: Inspection, with_config: bool) -> Inspection:
+    fetched = ins.image
+    if not with_config or fetched is None:
+        return ins
     manifest = fetched.manifest
-    if isinstance(manifest, ImageManifest) and manifest.artifact_type is None:
-        return client.get_config(fetched.reference, manifest.config)
-    return None
+    if not isinstance(manifest, ImageManifest) or manifest.artifact_type is not None:
+        return ins
+    try:
+        return replace(ins, config=client.get_config(fetched.reference, manifest.config))
+    except NotFound as exc:
+        return replace(ins, missing_config=exc)
+
+
+def _fallback_note(chosen: Descriptor, wanted: Platform | None) -> str | None:
+    if wanted is None or chosen.platform is None or rank(chosen.platform, wanted) in (0, None):
+        return None
+    return (
+        f"There is no {wanted.display()} entry; {chosen.platform.display()} was chosen, "
+        "which runs there too (containerd's rule)."
+    )

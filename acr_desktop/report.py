@@ -1,9 +1,18 @@
-"""The CLI report of an inspect: a stable, plain-data dict (`--json`) and its text form."""
+"""The CLI report of an inspect: a stable, plain-data dict (`--json`) and its text form.
+
+Every part (the reference's manifest, and `selected`, the entry chosen) has the same fields
+whatever its kind: `kind` ("index", "image", "artifact", "schema1", "unknown"), `media_type`,
+`media_type_name`, `artifact_type`, `subject`, `annotations`; then the kind's own: `entries`
+(and, as before, `platforms` and `attestations`) for an index, `config` and `layers` (each with
+`urls` and `annotations`) for an image or artifact, base-first `layers` with their history for
+schema 1. `notes` and `missing` say what a reader must know: a deprecated format, a platform
+chosen by fallback, a part that could not be fetched."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
+from acr_desktop.index_entries import count_entries, entry_labels, has_platforms
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.client import FetchedManifest
 from acr_desktop.registry.manifest import (
@@ -12,16 +21,90 @@ from acr_desktop.registry.manifest import (
     ImageManifest,
     Schema1Manifest,
 )
-from acr_desktop.text import format_size, plural, write_line
+from acr_desktop.report_text import write_report
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
 
 SCHEMA_VERSION = 1
+_REFERENCE_KINDS = ("attestation", "builder", "reference")
+
+__all__ = ["SCHEMA_VERSION", "build_report", "write_report"]
 
 
 def _descriptor(d: Descriptor) -> dict[str, Any]:
-    return {"digest": d.digest, "media_type": d.media_type, "size": d.size}
+    return {
+        "digest": d.digest,
+        "media_type": d.media_type,
+        "media_type_name": mt.plain_name(d.media_type) if d.media_type else None,
+        "size": d.size,
+        "artifact_type": d.artifact_type,
+        "urls": list(d.urls),
+        "annotations": dict(d.annotations),
+    }
+
+
+def _entry(d: Descriptor, label: str) -> dict[str, Any]:
+    p = d.platform
+    return {
+        **_descriptor(d),
+        "kind": d.kind,
+        "label": label,
+        "platform": str(p) if p else None,
+        "os": p.os if p else None,
+        "architecture": p.architecture if p else None,
+        "variant": p.variant if p else None,
+        "os_version": p.os_version if p else None,
+        "os_features": list(p.os_features) if p else [],
+        "for": d.attests if d.is_reference else None,
+    }
+
+
+def _index_part(m: ImageIndex) -> dict[str, Any]:
+    entries = [_entry(d, label) for d, label in zip(m.manifests, entry_labels(m), strict=True)]
+    return {
+        "entry_counts": count_entries(m),
+        "lists_platforms": has_platforms(m),
+        "entries": entries,
+        # as in earlier reports: entries in their own right, and the attestations
+        "platforms": [
+            e for e in entries if e["kind"] not in ("attestation", "builder", "reference")
+        ],
+        "attestations": [e for e in entries if e["kind"] == "attestation"],
+    }
+
+
+def _image_part(m: ImageManifest) -> dict[str, Any]:
+    return {
+        "config": _descriptor(m.config),
+        "layers": [_descriptor(d) for d in m.layers],
+        "layers_size": m.layers_size,
+        "total_size": m.total_size,
+    }
+
+
+def _schema1_part(m: Schema1Manifest) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "tag": m.tag,
+        "architecture": m.architecture,
+        "signed": m.signed,
+        "deprecated": m.deprecated,
+        "layers": [  # base first, as skopeo and docker list them
+            {
+                "digest": layer.digest,
+                "media_type": None,
+                "media_type_name": None,
+                "size": None,
+                "urls": [],
+                "annotations": {},
+                "created": layer.created,
+                "created_by": layer.created_by,
+                "empty": layer.empty,
+            }
+            for layer in m.layers
+        ],
+    }
 
 
 def _manifest_part(fetched: FetchedManifest) -> dict[str, Any]:
@@ -36,101 +119,73 @@ def _manifest_part(fetched: FetchedManifest) -> dict[str, Any]:
         "media_type": fetched.media_type,
         "media_type_name": mt.plain_name(fetched.media_type),
         "size": len(fetched.raw),
+        "kind": "unknown",
+        "artifact_type": None,
+        "subject": None,
+        "annotations": {},
     }
-    if isinstance(m, ImageIndex):
-        part["kind"] = "index"
-        part["platforms"] = [
-            {
-                **_descriptor(d),
-                "platform": str(d.platform) if d.platform else None,
-                "os": d.platform.os if d.platform else None,
-                "architecture": d.platform.architecture if d.platform else None,
-                "variant": d.platform.variant if d.platform else None,
-                "os_version": d.platform.os_version if d.platform else None,
-            }
-            for d in m.platforms
-        ]
-        part["attestations"] = [{**_descriptor(d), "for": d.attests} for d in m.attestations]
-    elif isinstance(m, ImageManifest):
-        part["kind"] = "artifact" if m.artifact_type else "image"
+    if isinstance(m, ImageIndex | ImageManifest):
         part["artifact_type"] = m.artifact_type
-        part["config"] = _descriptor(m.config)
-        part["layers"] = [_descriptor(d) for d in m.layers]
-        part["layers_size"] = m.layers_size
-        part["total_size"] = m.total_size
         part["subject"] = _descriptor(m.subject) if m.subject else None
         part["annotations"] = dict(m.annotations)
+    if isinstance(m, ImageIndex):
+        part["kind"] = "index"
+        part.update(_index_part(m))
+    elif isinstance(m, ImageManifest):
+        part["kind"] = "artifact" if m.artifact_type else "image"
+        part.update(_image_part(m))
     elif isinstance(m, Schema1Manifest):
         part["kind"] = "schema1"
-        part["layers"] = [{"digest": d, "media_type": None, "size": None} for d in m.blob_sums]
-    else:
-        part["kind"] = "unknown"
+        part.update(_schema1_part(m))
     return part
 
 
 def build_report(inspection: Inspection) -> dict[str, Any]:
-    """What the reference resolved to and, when a platform was chosen, that image as `selected`."""
+    """What the reference resolved to and, when an entry was chosen, that manifest as
+    `selected`; `missing` lists what could not be fetched, `notes` what a reader must know."""
     fetched, chosen = inspection.top, inspection.chosen
     summary: dict[str, Any] = {"schema": SCHEMA_VERSION, **_manifest_part(fetched)}
     warnings = list(fetched.warnings)
+    entry = inspection.platform_entry
+    if entry is not None:
+        summary["selected_entry"] = _entry(entry, _label_of(inspection, entry))
     if chosen is not None:
         summary["selected"] = _manifest_part(chosen)
         warnings += chosen.warnings
-    summary["warnings"] = warnings
+    summary["missing"] = _missing(inspection)
+    summary["notes"] = list(inspection.notes)
+    summary["warnings"] = list(dict.fromkeys(warnings))
     return summary
 
 
-def write_report(summary: dict[str, Any], out: TextIO) -> None:
-    """The text form. Every line goes through `write_line`: tags, media types, platforms and
-    annotations are the registry's text, shown as text (no escape sequence reaches the terminal)."""
-    _write_part(summary, out)
-    if "selected" in summary:
-        write_line(out, "")
-        write_line(out, "Selected platform:")
-        _write_part(summary["selected"], out, indent="  ")
+def _label_of(inspection: Inspection, entry: Descriptor) -> str:
+    index = inspection.index
+    if index is None:
+        return entry.digest
+    labels = entry_labels(index)
+    return next(
+        (label for d, label in zip(index.manifests, labels, strict=True) if d is entry),
+        entry.digest,
+    )
 
 
-def _write_part(part: dict[str, Any], out: TextIO, indent: str = "") -> None:
-    def line(label: str, value: str) -> None:
-        write_line(out, f"{indent}{label + ':':<12}{value}")
-
-    if part["verified"]:
-        check = f"verified ({part['verified_by']})"
-    elif part["docker_content_digest"] and part["docker_content_digest"] != part["digest"]:
-        check = "MISMATCH: the registry's Docker-Content-Digest differs"
-    else:
-        check = "computed from the bytes; the registry sent no digest to compare"
-    line("Reference", part["reference"])
-    line("Digest", f"{part['digest']}  [{check}]")
-    line("Media type", f"{part['media_type_name']} ({part['media_type']})")
-    if part["kind"] == "index":
-        write_line(out, f"{indent}Platforms:")
-        for p in part["platforms"]:
-            name = p["platform"] or "?"
-            if p["os_version"]:
-                name += f" ({p['os_version']})"
-            write_line(out, f"{indent}  {name:<28} {p['digest']}  {format_size(p['size'])}")
-        for a in part["attestations"]:
-            target = next(
-                (p["platform"] for p in part["platforms"] if p["digest"] == a["for"]), "?"
-            )
-            write_line(out, f"{indent}  attestation for {target:<12} {a['digest']}")
-    elif part["kind"] in ("image", "artifact", "schema1"):
-        if part.get("artifact_type"):
-            line("Artifact", part["artifact_type"])
-        if part.get("config"):
-            cfg = part["config"]
-            line("Config", f"{cfg['digest']}  {format_size(cfg['size'])}")
-        write_line(out, f"{indent}Layers:")
-        for i, layer in enumerate(part["layers"], 1):
-            kind = mt.plain_name(layer["media_type"]) if layer["media_type"] else ""
-            write_line(
-                out, f"{indent}  {i:>3}  {layer['digest']}  {format_size(layer['size']):>9}  {kind}"
-            )
-        if "total_size" in part:
-            line(
-                "Total",
-                f"{plural(len(part['layers']), 'layer')}, {format_size(part['layers_size'])} "
-                f"({part['layers_size']:,} bytes) compressed; with config "
-                f"{format_size(part['total_size'])}",
-            )
+def _missing(inspection: Inspection) -> list[dict[str, Any]]:
+    missing = []
+    if inspection.missing_child is not None and inspection.platform_entry is not None:
+        missing.append(
+            {
+                "part": "entry",
+                "digest": inspection.platform_entry.digest,
+                "error": inspection.missing_child.sentence,
+            }
+        )
+    image = inspection.image_manifest
+    if inspection.missing_config is not None and image is not None:
+        missing.append(
+            {
+                "part": "config",
+                "digest": image.config.digest,
+                "error": inspection.missing_config.sentence,
+            }
+        )
+    return missing

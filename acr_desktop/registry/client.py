@@ -11,7 +11,12 @@ from requests.structures import CaseInsensitiveDict
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.auth import Access, Token, repository_scope
 from acr_desktop.registry.content_cache import ContentCache
-from acr_desktop.registry.digest import compute_digest, digest_algorithm, matches, verify
+from acr_desktop.registry.digest import (
+    digest_algorithm,
+    manifest_digest,
+    manifest_matches,
+    verify,
+)
 from acr_desktop.registry.errors import (
     DigestMismatch,
     InvalidResponse,
@@ -54,7 +59,9 @@ class FetchedManifest:
 
     @property
     def header_mismatch(self) -> bool:
-        return self.header_digest is not None and not matches(self.raw, self.header_digest)
+        return self.header_digest is not None and not manifest_matches(
+            self.raw, self.media_type, self.header_digest
+        )
 
 
 @dataclass(frozen=True)
@@ -171,7 +178,8 @@ class RegistryClient:
         header = quotable(resp.headers.get("Docker-Content-Digest") or "", limit=200) or None
         warnings: list[str] = []
         if ref.digest:
-            digest = compute_digest(raw, digest_algorithm(ref.digest))
+            # a signed schema 1 manifest: the digest of its payload (digest.digested_bytes)
+            digest = manifest_digest(raw, resp.content_type, digest_algorithm(ref.digest))
             if digest != ref.digest:
                 raise DigestMismatch(
                     f"The registry answered {ref.digest} with a manifest that hashes to {digest}: "
@@ -181,10 +189,10 @@ class RegistryClient:
                 )
             verified_by = "requested digest"
         else:
-            digest = compute_digest(raw)
+            digest = manifest_digest(raw, resp.content_type)
             verified_by = ""
         if header:
-            if matches(raw, header):
+            if manifest_matches(raw, resp.content_type, header):
                 verified_by = verified_by or "Docker-Content-Digest"
             else:
                 warnings.append(

@@ -1,11 +1,14 @@
-"""Content digests, always computed from the exact bytes."""
+"""Content digests, always computed from the exact bytes (a signed schema 1 manifest: from the
+exact bytes of its signed payload)."""
 
 from __future__ import annotations
 
 import hashlib
 
+from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.errors import DigestMismatch, InvalidReference
 from acr_desktop.registry.json_doc import clean_text
+from acr_desktop.registry.schema1 import signed_payload
 
 _ALGORITHMS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 
@@ -55,3 +58,26 @@ def verify(data: bytes, digest: str, *, size: int | None, what: str) -> None:
             expected=digest,
             actual=actual,
         )
+
+
+def digested_bytes(raw: bytes, content_type: str | None) -> bytes:
+    """The bytes a manifest's digest is computed over: the bytes themselves, except for a signed
+    schema 1 manifest, whose digest covers its JWS payload (schema1.py). InvalidResponse when a
+    schema 1 manifest's signatures are unreadable."""
+    media = mt.base_type(content_type or "")
+    if media in mt.SCHEMA1_TYPES or (
+        media not in mt.INDEX_TYPES | mt.IMAGE_TYPES and b'"signatures"' in raw
+    ):
+        payload = signed_payload(raw)
+        if payload is not None:
+            return payload
+    return raw
+
+
+def manifest_digest(raw: bytes, content_type: str | None, algorithm: str = "sha256") -> str:
+    """The digest a registry gives a manifest received with `content_type` (see digested_bytes)."""
+    return compute_digest(digested_bytes(raw, content_type), algorithm)
+
+
+def manifest_matches(raw: bytes, content_type: str | None, digest: str) -> bool:
+    return matches(digested_bytes(raw, content_type), digest)

@@ -1,4 +1,5 @@
-"""Manifests parsed into typed objects: image manifest, index / manifest list, schema1, unknown."""
+"""Manifests parsed into typed objects: image manifest, index / manifest list, schema1, unknown.
+Platforms and their matching live in platforms.py, schema 1 in schema1.py (both re-exported)."""
 
 from __future__ import annotations
 
@@ -9,48 +10,28 @@ from typing import Any
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.errors import InvalidReference, InvalidResponse
 from acr_desktop.registry.json_doc import MAX_SIZE, clean_text, load_json
+from acr_desktop.registry.platforms import (
+    ARCH_ALIASES,
+    Platform,
+    choose,
+    normalize_architecture,
+)
 from acr_desktop.registry.reference import parse_digest
+from acr_desktop.registry.schema1 import Schema1Layer, Schema1Manifest, parse_schema1
 
 ATTESTATION_TYPE = "attestation-manifest"
-ARCH_ALIASES = {"aarch64": "arm64", "x86_64": "amd64", "x86-64": "amd64", "armhf": "arm"}
+BUILDER_TYPE = "builder"
+REFERENCE_TYPE_KEY = "vnd.docker.reference.type"
 
 
-@dataclass(frozen=True)
-class Platform:
-    os: str
-    architecture: str
-    variant: str | None = None
-    os_version: str | None = None
-    os_features: tuple[str, ...] = ()
+class MalformedManifest(InvalidResponse):
+    """Bytes that were received (and, by digest, verified) but are not a readable manifest of
+    their type. `raw` keeps them: `--raw` still prints exactly what was received."""
 
-    def __str__(self) -> str:
-        return "/".join(p for p in (self.os, self.architecture, self.variant) if p)
-
-    @classmethod
-    def parse(cls, text: str) -> Platform:
-        """`os/arch[/variant]`, e.g. `linux/arm64/v8`."""
-        text = clean_text(text)  # the parts are shown and compared: they must encode
-        parts = text.strip().lower().split("/")
-        if len(parts) not in (2, 3) or not all(parts):
-            raise InvalidReference(  # a ValueError too, as callers expect
-                f"“{text}” is not a platform: use os/architecture[/variant]",
-                part="platform",
-                text=text,
-            )
-        return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
-
-    def matches(self, wanted: Platform) -> bool:
-        """Does this platform satisfy `wanted`? Aliases normalised; no wanted variant: any."""
-        if self.os.lower() != wanted.os.lower():
-            return False
-        if normalize_architecture(self.architecture) != normalize_architecture(wanted.architecture):
-            return False
-        return not wanted.variant or (self.variant or "").lower() == wanted.variant.lower()
-
-
-def normalize_architecture(arch: str) -> str:
-    arch = arch.lower()
-    return ARCH_ALIASES.get(arch, arch)
+    def __init__(self, sentence: str, *, raw: bytes, media_type: str) -> None:
+        super().__init__(sentence)
+        self.raw = raw
+        self.media_type = media_type
 
 
 @dataclass(frozen=True)
@@ -66,7 +47,34 @@ class Descriptor:
     @property
     def is_attestation(self) -> bool:
         """A BuildKit attestation entry (`unknown/unknown`), not a platform."""
-        return self.annotations.get("vnd.docker.reference.type") == ATTESTATION_TYPE
+        return self.annotations.get(REFERENCE_TYPE_KEY) == ATTESTATION_TYPE
+
+    @property
+    def reference_type(self) -> str | None:
+        """`vnd.docker.reference.type`: what this entry says about another one (an
+        `attestation-manifest`, a `builder` record …); None for an entry in its own right."""
+        return self.annotations.get(REFERENCE_TYPE_KEY) or None
+
+    @property
+    def is_reference(self) -> bool:
+        """An entry about another entry (attestation, builder record): never a platform."""
+        return self.reference_type is not None
+
+    @property
+    def kind(self) -> str:
+        """What the entry is: "attestation", "builder", "reference" (another
+        `vnd.docker.reference.type`), "platform" (a real platform), "index", "artifact", or
+        "entry" (none of those)."""
+        ref_type = self.reference_type
+        if ref_type is not None:
+            return {ATTESTATION_TYPE: "attestation", BUILDER_TYPE: "builder"}.get(
+                ref_type, "reference"
+            )
+        if self.platform is not None and not self.platform.is_unknown and self.platform.os:
+            return "platform"
+        if self.media_type in mt.INDEX_TYPES:
+            return "index"
+        return "artifact" if self.artifact_type else "entry"
 
     @property
     def attests(self) -> str | None:
@@ -112,32 +120,47 @@ class ImageIndex:
 
     @property
     def platforms(self) -> tuple[Descriptor, ...]:
-        """Entries that are images for a platform (attestations left out)."""
-        return tuple(d for d in self.manifests if not d.is_attestation)
+        """Entries in their own right: images for a platform, nested indexes, artifacts
+        (attestations and builder records left out)."""
+        return tuple(d for d in self.manifests if not d.is_reference)
+
+    @property
+    def real_platforms(self) -> tuple[Platform, ...]:
+        """The platforms of the entries that carry one (no `unknown/unknown`), in order."""
+        return tuple(d.platform for d in self.manifests if d.kind == "platform" and d.platform)
 
     @property
     def attestations(self) -> tuple[Descriptor, ...]:
         return tuple(d for d in self.manifests if d.is_attestation)
 
+    @property
+    def references(self) -> tuple[Descriptor, ...]:
+        """Attestations, builder records and other entries about another entry."""
+        return tuple(d for d in self.manifests if d.is_reference)
+
     def attestations_of(self, digest: str) -> tuple[Descriptor, ...]:
         return tuple(d for d in self.attestations if d.attests == digest)
 
     def find_platform(self, wanted: Platform) -> Descriptor | None:
-        for entry in self.platforms:
-            if entry.platform and entry.platform.matches(wanted):
-                return entry
-        return None
+        """The entry that best serves `wanted` (platforms.py: containerd's rules); attestation
+        entries only when `unknown/unknown` is asked for."""
+        pool = self.manifests if wanted.is_unknown else self.platforms
+        return choose(pool, wanted)
 
-
-@dataclass(frozen=True)
-class Schema1Manifest:
-    """Legacy schema 1: shown read-only; its layers have digests but no sizes."""
-
-    media_type: str
-    name: str
-    tag: str
-    architecture: str
-    blob_sums: tuple[str, ...]
+    def find_entry(self, digest: str) -> Descriptor | None:
+        """The entry with this digest (any kind); a unique prefix of its hex is enough."""
+        text = digest.strip().lower()
+        exact = [d for d in self.manifests if d.digest == text]
+        if exact:
+            return exact[0]
+        if len(text.split(":")[-1]) < 6:
+            return None
+        found = {
+            d.digest: d
+            for d in self.manifests
+            if d.digest.startswith(text) or d.digest.split(":", 1)[-1].startswith(text)
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -177,21 +200,33 @@ def effective_media_type(content_type: str | None, document: Any) -> tuple[str, 
 
 
 def parse_manifest(raw: bytes, content_type: str | None) -> tuple[Manifest, list[str]]:
-    """Parse exact bytes. Returns the manifest and warnings; raises InvalidResponse if malformed.
+    """Parse exact bytes. Returns the manifest and warnings; raises MalformedManifest (an
+    InvalidResponse carrying the bytes) if malformed.
 
     JSON is read bounded (json_doc.load_json). A structural field of the wrong type (config,
     layers, manifests, fsLayers, a digest, a size outside 0…2^63-1) is InvalidResponse; optional
     metadata of the wrong type (annotations, platform, urls, artifactType) is read as absent."""
+    media = mt.base_type(clean_text(content_type)) if content_type else ""
+    try:
+        return _parse(raw, media)
+    except MalformedManifest:
+        raise
+    except InvalidResponse as exc:
+        raise MalformedManifest(
+            exc.sentence, raw=raw, media_type=media or "application/octet-stream"
+        ) from None
+
+
+def _parse(raw: bytes, header: str) -> tuple[Manifest, list[str]]:
     try:
         document = load_json(raw, what="manifest")
     except InvalidResponse:
-        media = mt.base_type(clean_text(content_type)) if content_type else ""
-        media = media or "application/octet-stream"
+        media = header or "application/octet-stream"
         known = mt.INDEX_TYPES | mt.IMAGE_TYPES | mt.SCHEMA1_TYPES
         if media in known or media.endswith("json"):
             raise
         return UnknownManifest(media, None), []
-    media, warnings = effective_media_type(content_type, document)
+    media, warnings = effective_media_type(header, document)
     if media in mt.INDEX_TYPES or media in mt.IMAGE_TYPES or media in mt.SCHEMA1_TYPES:
         if not isinstance(document, dict):
             raise InvalidResponse("The manifest is not a JSON object.")
@@ -199,7 +234,7 @@ def parse_manifest(raw: bytes, content_type: str | None) -> tuple[Manifest, list
             return _parse_index(media, document), warnings
         if media in mt.IMAGE_TYPES:
             return _parse_image(media, document), warnings
-        return _parse_schema1(media, document), warnings
+        return parse_schema1(media, document), warnings
     return UnknownManifest(media, document), warnings
 
 
@@ -229,20 +264,6 @@ def _parse_index(media: str, doc: dict[str, Any]) -> ImageIndex:
         annotations=_annotations(doc.get("annotations")),
         subject=parse_descriptor(doc["subject"], "subject") if doc.get("subject") else None,
         artifact_type=_opt_str(doc.get("artifactType")),
-    )
-
-
-def _parse_schema1(media: str, doc: dict[str, Any]) -> Schema1Manifest:
-    layers = doc.get("fsLayers") or []
-    if not isinstance(layers, list):
-        raise InvalidResponse("The schema 1 manifest's fsLayers are not a list.")
-    sums = tuple(_text(x.get("blobSum")) for x in layers if isinstance(x, dict))
-    return Schema1Manifest(
-        media_type=media,
-        name=_text(doc.get("name")),
-        tag=_text(doc.get("tag")),
-        architecture=_text(doc.get("architecture")),
-        blob_sums=sums,
     )
 
 
@@ -302,3 +323,23 @@ def _text(value: Any) -> str:
 
 def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+__all__ = [
+    "ARCH_ALIASES",
+    "ATTESTATION_TYPE",
+    "BUILDER_TYPE",
+    "Descriptor",
+    "ImageIndex",
+    "ImageManifest",
+    "MalformedManifest",
+    "Manifest",
+    "Platform",
+    "Schema1Layer",
+    "Schema1Manifest",
+    "UnknownManifest",
+    "effective_media_type",
+    "normalize_architecture",
+    "parse_descriptor",
+    "parse_manifest",
+]

@@ -32,13 +32,6 @@ _NAMES = {
     OCI_CONFIG: "OCI image config",
     DOCKER_CONFIG: "Docker image config",
     OCI_EMPTY: "empty (OCI)",
-    "application/vnd.oci.image.layer.v1.tar": "layer (tar)",
-    "application/vnd.oci.image.layer.v1.tar+gzip": "layer (tar.gz)",
-    "application/vnd.oci.image.layer.v1.tar+zstd": "layer (tar.zst)",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip": "foreign layer (tar.gz)",
-    "application/vnd.docker.image.rootfs.diff.tar.gzip": "layer (tar.gz)",
-    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip": "foreign layer (tar.gz)",
-    "application/vnd.docker.image.rootfs.diff.tar.zstd": "layer (tar.zst)",
     "application/vnd.in-toto+json": "in-toto attestation",
     "application/vnd.dev.cosign.simplesigning.v1+json": "cosign signature",
     "application/vnd.cncf.notary.signature": "Notation signature",
@@ -46,14 +39,63 @@ _NAMES = {
     "application/vnd.cyclonedx+json": "CycloneDX SBOM",
     "application/vnd.cncf.helm.config.v1+json": "Helm chart config",
     "application/vnd.cncf.helm.chart.content.v1.tar+gzip": "Helm chart",
+    "application/vnd.cncf.helm.chart.provenance.v1.prov": "Helm chart provenance",
+    "application/vnd.docker.plugin.v1+json": "Docker plugin config",
+    "application/vnd.oci.image.manifest.v1+json+encrypted": "encrypted OCI image manifest",
+    "application/vnd.cncf.notary.payload.v1+json": "Notation payload",
+    "application/jose+json": "JWS signature (JOSE)",
+    "application/cose": "COSE signature",
+    "application/vnd.dev.cosign.artifact.sig.v1+json": "cosign signature",
+    "application/vnd.dev.sigstore.bundle.v0.3+json": "Sigstore bundle",
+    "application/vnd.cyclonedx+xml": "CycloneDX SBOM (XML)",
+    "application/vnd.syft+json": "Syft SBOM",
+    "application/vnd.oci.image.config.v1+json+encrypted": "encrypted OCI image config",
+    "application/octet-stream": "bytes (no type)",
+    "application/tar+gzip": "tar.gz file",
+    "application/vnd.docker.container.image.rootfs.diff+x-gtar": "layer (tar, old Docker)",
+    "application/vnd.unknown.config.v1+json": "unknown config (ORAS)",
 }
 
 
+_OCI_LAYER = "application/vnd.oci.image.layer."
+_DOCKER_LAYER = "application/vnd.docker.image.rootfs."
+_COMPRESSION = {"": "tar", "gzip": "tar.gz", "zstd": "tar.zst"}
+
+
 def plain_name(media_type: str | None) -> str:
-    """A media type in plain words; unknown types are shown as they are."""
+    """A media type in plain words: every OCI and Docker layer type by its parts
+    ("non-distributable layer (tar.zst)", "encrypted layer (tar.gz)"); other unknown types are
+    shown as they are."""
     if not media_type:
         return "unknown type"
-    return _NAMES.get(base_type(media_type), media_type)
+    base = base_type(media_type)
+    return _NAMES.get(base) or _layer_name(base) or media_type
+
+
+def _layer_name(base: str) -> str | None:
+    """`…layer[.nondistributable].v1.tar[+gzip|+zstd][+encrypted]` and Docker's
+    `…rootfs[.foreign].diff.tar[.gzip|.zstd]` in words; None for anything else."""
+    if base.startswith(_OCI_LAYER):
+        rest = base[len(_OCI_LAYER) :]
+        foreign = rest.startswith("nondistributable.")
+        rest = rest.removeprefix("nondistributable.")
+        if not rest.startswith("v1.tar"):
+            return None
+        suffixes = [s for s in rest[len("v1.tar") :].split("+") if s]
+    elif base.startswith(_DOCKER_LAYER):
+        rest = base[len(_DOCKER_LAYER) :]
+        foreign = rest.startswith("foreign.")
+        rest = rest.removeprefix("foreign.")
+        if not rest.startswith("diff.tar"):
+            return None
+        suffixes = [s for s in rest[len("diff.tar") :].split(".") if s]
+    else:
+        return None
+    encrypted = "encrypted" in suffixes
+    suffixes = [s for s in suffixes if s != "encrypted"]
+    packing = _COMPRESSION.get(suffixes[0] if suffixes else "", "tar+" + "+".join(suffixes))
+    words = ["encrypted" if encrypted else "", "non-distributable" if foreign else "", "layer"]
+    return f"{' '.join(w for w in words if w)} ({packing})"
 
 
 def base_type(content_type: str) -> str:

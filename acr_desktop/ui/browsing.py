@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QToolButton
 
 from acr_desktop.history import History
@@ -64,6 +65,11 @@ class Browsing:
         self.bookmark_button = tool_button("☆", "Bookmark this reference", self.toggle_bookmark)
         self.bookmark_button.setCheckable(True)
         self.bookmarks_menu = QMenu("&Bookmarks")
+        self.bookmark_action = self.bookmarks_menu.addAction("Bookmarked")
+        self.bookmark_action.setCheckable(True)
+        self.bookmark_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.bookmark_action.triggered.connect(lambda _=False: self.toggle_bookmark())
+        self.bookmarks_menu.aboutToShow.connect(self.fill_bookmarks_menu)  # another instance's
         self.fill_bookmarks_menu()
 
     # -- history -------------------------------------------------------------------------------
@@ -84,28 +90,38 @@ class Browsing:
         marked = current is not None and str(current) in self.bookmarks()
         self.bookmark_button.setChecked(marked)
         self.bookmark_button.setText("★" if marked else "☆")
+        self.bookmark_button.setToolTip(
+            "Bookmarked: click to remove the bookmark (Ctrl+D)" if marked
+            else "Bookmark this reference (Ctrl+D)"
+        )  # fmt: skip
+        self.bookmark_action.setEnabled(current is not None)
+        self.bookmark_action.setChecked(marked)
 
     # -- bookmarks -----------------------------------------------------------------------------
     def bookmarks(self) -> list[str]:
         return self._preferences.bookmarks()
 
     def toggle_bookmark(self) -> None:
+        """Bookmark the reference on show, or remove its bookmark (what another instance of the
+        app bookmarked meanwhile is kept)."""
         current = self._current()
-        if current is None:
-            self.bookmark_button.setChecked(False)
-            return
-        text, marks = str(current), self.bookmarks()
-        marks = [m for m in marks if m != text] if text in marks else [*marks, text]
-        self._preferences.set_bookmarks(marks)
+        if current is not None:
+            text = str(current)
+            self._preferences.set_bookmarked(text, text not in self.bookmarks())
         self.update_navigation()
         self.fill_bookmarks_menu()
 
     def fill_bookmarks_menu(self) -> None:
+        self._preferences.sync()  # what another instance of the app saved meanwhile
         menu = self.bookmarks_menu
-        menu.clear()
-        menu.addAction("Bookmark this reference").triggered.connect(self.toggle_bookmark)
+        for action in menu.actions():
+            if action is not self.bookmark_action:
+                menu.removeAction(action)
         menu.addSeparator()
-        for text in self.bookmarks():
+        marks = self.bookmarks()
+        if not marks:
+            menu.addAction("No bookmarks yet").setEnabled(False)
+        for text in marks:
             menu.addAction(text).triggered.connect(lambda _=False, t=text: self._open_text(t))
 
     # -- beside an inspection ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 from pytestqt.qtbot import QtBot
@@ -16,6 +16,7 @@ from acr_desktop.registry.auth import Credentials
 from acr_desktop.registry.reference import parse_reference
 from acr_desktop.ui.main_window import MainWindow
 from acr_desktop.ui.models import OBJECT_ROLE
+from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.shortcuts_dialog import ShortcutsDialog
 from tests.rig import ALICE_PASSWORD, ALICE_USER, Registry
 from tests.ui.test_main_window import inspect
@@ -230,3 +231,24 @@ def test_ctrl_f_from_anywhere_focuses_the_json_find(
         find = window.inspector.json.find_bar.edit
         qtbot.waitUntil(find.hasFocus, timeout=2000)
         qtbot.keyClick(find, Qt.Key.Key_Escape)
+
+
+def test_bookmarked_is_a_checkable_action_that_says_its_state(
+    qtbot: QtBot, window: MainWindow, anon_registry: Registry, settings: QSettings
+) -> None:
+    ref = f"{anon_registry.host}/test/app:oci"
+    inspect(qtbot, window, ref)
+    action = window.browsing.bookmark_action
+    assert action.isCheckable() and not action.isChecked()
+    qtbot.keyClick(window.reference_bar, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert action.isChecked() and window.bookmark_button.text() == "★"
+    assert window.preferences.bookmarks() == [ref]
+    # Another instance of the app, on the same settings, bookmarks something else meanwhile.
+    other = Preferences(QSettings(settings.fileName(), QSettings.Format.IniFormat))
+    other.set_bookmarked("example.io/other/app:2", True)
+    window.bookmarks_menu.aboutToShow.emit()
+    texts = [a.text() for a in window.bookmarks_menu.actions()]
+    assert ref in texts and "example.io/other/app:2" in texts
+    qtbot.keyClick(window.reference_bar, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert not action.isChecked() and window.bookmark_button.text() == "☆"
+    assert window.preferences.bookmarks() == ["example.io/other/app:2"]
