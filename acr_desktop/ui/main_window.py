@@ -24,6 +24,7 @@ from acr_desktop.ui.messages import NextStep, describe, rate_limited
 from acr_desktop.ui.navigator import Navigator
 from acr_desktop.ui.plain import plain
 from acr_desktop.ui.preferences import Preferences
+from acr_desktop.ui.providers import new_client, new_store
 from acr_desktop.ui.reference_bar import ReferenceBar
 from acr_desktop.ui.screen_fit import first_size, keep_on_screen, restore_splitter, window_frame
 from acr_desktop.ui.sign_in import SignIn
@@ -186,20 +187,13 @@ class MainWindow(QMainWindow):
     @property
     def client(self) -> RegistryClient:
         if self._client is None:
-            from acr_desktop.registry.client import RegistryClient
-            from acr_desktop.registry.docker_credentials import lookup
-            from acr_desktop.registry.transport import Transport
-
-            # What `docker login` / `az acr login` left behind, asked only on a 401.
-            self._client = RegistryClient(Transport(credential_fallback=lookup))
+            self._client = new_client()
         return self._client
 
     @property
     def store(self) -> CredentialStore:
         if self._store is None:
-            from acr_desktop.credentials import CredentialStore
-
-            self._store = CredentialStore()
+            self._store = new_store()
         return self._store
 
     @property
@@ -266,6 +260,7 @@ class MainWindow(QMainWindow):
         elif self.inspecting.cancel():
             self.status.setText("Cancelled.")
             self._clear_loading()
+            self._update_go_button()
 
     def go_back(self) -> None:
         self.browsing.go_back()
