@@ -242,14 +242,42 @@ def _failed(exc: Exception) -> int:
 
 
 def _write_raw(raw: bytes, out: TextIO) -> None:
-    """The exact bytes: to the binary stream under `out` when it has one."""
+    """The exact bytes: to the binary stream under `out` when it has one. To a terminal, bytes
+    that would act on it (escape sequences, other control characters) are shown escaped, with a
+    note: a registry must not retitle, clear or rewrite the user's terminal. A pipe or a file
+    gets them exactly."""
     out.flush()
+    if _is_terminal(out) and _acts_on_terminal(raw):
+        from acr_desktop.text import terminal_safe
+
+        out.write(terminal_safe(raw.decode("utf-8", "replace"), newlines=True))
+        out.flush()
+        _say(
+            "note: the bytes hold control characters, shown escaped on this terminal; "
+            "redirect to a file or a pipe for them exactly"
+        )
+        return
     buffer = getattr(out, "buffer", None)
     if buffer is not None:
         buffer.write(raw)
         buffer.flush()
     else:
         out.write(raw.decode("utf-8", "replace"))
+
+
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError, OSError):  # a closed or odd stream: not a terminal
+        return False
+
+
+def _acts_on_terminal(raw: bytes) -> bool:
+    """Control characters other than tab and line ends (CRLF included), C1 or bidi controls."""
+    from acr_desktop.text import terminal_safe
+
+    text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    return terminal_safe(text, newlines=True) != text
 
 
 def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:

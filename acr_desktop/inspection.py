@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from acr_desktop.registry.client import FetchedConfig, FetchedManifest, RegistryClient
 from acr_desktop.registry.errors import NotFound, RegistryError
 from acr_desktop.registry.manifest import (
+    MIN_DIGEST_PREFIX,
     Descriptor,
     ImageIndex,
     ImageManifest,
@@ -38,16 +39,26 @@ class NoSuchPlatform(NotFound):
 
 
 class NoSuchEntry(NotFound):
-    """An entry was asked for by digest and the index has none (or more than one) that fits."""
+    """An entry was asked for by digest and the index has none (or more than one) that fits:
+    `matches` says how many entries' digests start with what was given."""
 
-    def __init__(self, reference: Reference, digest: str, count: int) -> None:
-        super().__init__(
-            f"no entry {digest} in {reference} (it has {plural(count, 'entry', 'entries')}; "
-            "give a digest from its list, or a unique start of one)",
-            what="entry",
-        )
+    def __init__(self, reference: Reference, digest: str, count: int, matches: int = 0) -> None:
+        shown = digest if len(digest) <= 80 else digest[:80] + "…"  # typed: any length
+        if matches > 1:
+            sentence = (
+                f"{shown} is the start of {matches} entries' digests in {reference}; give more "
+                "of it"
+            )
+        else:
+            sentence = (
+                f"no entry {shown} in {reference} (it has {plural(count, 'entry', 'entries')}; "
+                f"give a digest from its list, or a unique start of one, at least "
+                f"{MIN_DIGEST_PREFIX} hex digits)"
+            )
+        super().__init__(sentence, what="entry")
         self.reference = reference
         self.digest = digest
+        self.matches = matches
 
 
 class PlatformNotApplicable(RegistryError, ValueError):
@@ -182,10 +193,10 @@ def inspect_by_entry(
     top = client.get_manifest(ref)
     if not isinstance(top.manifest, ImageIndex):
         raise PlatformNotApplicable(ref, digest)
-    found = top.manifest.find_entry(digest)
-    if found is None:
-        raise NoSuchEntry(ref, digest, len(top.manifest.manifests))
-    return inspect_entry(client, ref, top, found, with_config=with_config)
+    found = top.manifest.entries_starting(digest)
+    if len(found) != 1:
+        raise NoSuchEntry(ref, digest, len(top.manifest.manifests), len(found))
+    return inspect_entry(client, ref, top, found[0], with_config=with_config)
 
 
 def inspect_entry(
@@ -220,7 +231,14 @@ def _with_config(client: RegistryClient, ins: Inspection, with_config: bool) -> 
 
 
 def _fallback_note(chosen: Descriptor, wanted: Platform | None) -> str | None:
-    if wanted is None or chosen.platform is None or rank(chosen.platform, wanted) in (0, None):
+    if wanted is None:
+        return None
+    if chosen.platform is None:
+        return (
+            f"No entry says it is for {wanted.display()}; the first entry that names no platform "
+            "was chosen (containerd and skopeo do the same)."
+        )
+    if rank(chosen.platform, wanted) in (0, None):
         return None
     return (
         f"There is no {wanted.display()} entry; {chosen.platform.display()} was chosen, "

@@ -4,6 +4,7 @@ RegistryError raised during the whole run, for `test_secrets.py` to scan for the
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -11,6 +12,9 @@ from acr_desktop.registry.errors import RegistryError
 
 LOG_TEXTS: list[str] = []
 ERROR_TEXTS: list[str] = []
+# Distribution's blob-upload cursor in the rig's push URLs (`?_state=<hmac><base64 JSON>`): the
+# registry's own signed state, not a credential, whose base64 may contain the JWT marker "eyJ".
+_UPLOAD_STATE = re.compile(r"_state=[^&\s\"]*")
 
 
 class _Recorder(logging.Handler):
@@ -18,7 +22,7 @@ class _Recorder(logging.Handler):
         text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
             text += " " + repr(record.exc_info[1])
-        LOG_TEXTS.append(f"{record.name}: {text}")
+        LOG_TEXTS.append(f"{record.name}: {_UPLOAD_STATE.sub('_state=<upload state>', text)}")
 
 
 _original_init = RegistryError.__init__

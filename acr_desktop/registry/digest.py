@@ -8,7 +8,7 @@ import hashlib
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.errors import DigestMismatch, InvalidReference
 from acr_desktop.registry.json_doc import clean_text
-from acr_desktop.registry.schema1 import signed_payload
+from acr_desktop.registry.schema1 import covered_payload
 
 _ALGORITHMS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 
@@ -63,12 +63,12 @@ def verify(data: bytes, digest: str, *, size: int | None, what: str) -> None:
 def digested_bytes(raw: bytes, content_type: str | None) -> bytes:
     """The bytes a manifest's digest is computed over: the bytes themselves, except for a signed
     schema 1 manifest, whose digest covers its JWS payload (schema1.py). InvalidResponse when a
-    schema 1 manifest's signatures are unreadable."""
+    schema 1 manifest's signatures are unreadable, or it holds more than its payload."""
     media = mt.base_type(content_type or "")
     if media in mt.SCHEMA1_TYPES or (
         media not in mt.INDEX_TYPES | mt.IMAGE_TYPES and b'"signatures"' in raw
     ):
-        payload = signed_payload(raw)
+        payload = covered_payload(raw)
         if payload is not None:
             return payload
     return raw

@@ -3,6 +3,7 @@ Platforms and their matching live in platforms.py, schema 1 in schema1.py (both 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from acr_desktop.registry.platforms import (
 from acr_desktop.registry.reference import parse_digest
 from acr_desktop.registry.schema1 import Schema1Layer, Schema1Manifest, parse_schema1
 
+MIN_DIGEST_PREFIX = 6  # hex digits: fewer could mean many entries by chance
+_HEX = re.compile(r"[0-9a-f]+")
 ATTESTATION_TYPE = "attestation-manifest"
 BUILDER_TYPE = "builder"
 REFERENCE_TYPE_KEY = "vnd.docker.reference.type"
@@ -70,7 +73,8 @@ class Descriptor:
             return {ATTESTATION_TYPE: "attestation", BUILDER_TYPE: "builder"}.get(
                 ref_type, "reference"
             )
-        if self.platform is not None and not self.platform.is_unknown and self.platform.os:
+        p = self.platform
+        if p is not None and not p.is_unknown and p.os and p.architecture:  # both REQUIRED
             return "platform"
         if self.media_type in mt.INDEX_TYPES:
             return "index"
@@ -148,19 +152,27 @@ class ImageIndex:
         return choose(pool, wanted)
 
     def find_entry(self, digest: str) -> Descriptor | None:
-        """The entry with this digest (any kind); a unique prefix of its hex is enough."""
+        """The entry with this digest (any kind); a unique start of its hex is enough."""
+        found = self.entries_starting(digest)
+        return found[0] if len(found) == 1 else None
+
+    def entries_starting(self, digest: str) -> tuple[Descriptor, ...]:
+        """The entries whose digest is `digest`, else starts with it (`sha256:` optional, at
+        least MIN_DIGEST_PREFIX hex digits): one per digest (an index may list one twice);
+        more than one when the start is ambiguous."""
         text = digest.strip().lower()
         exact = [d for d in self.manifests if d.digest == text]
         if exact:
-            return exact[0]
-        if len(text.split(":")[-1]) < 6:
-            return None
+            return (exact[0],)
+        hex_part = text.split(":", 1)[-1]
+        if len(hex_part) < MIN_DIGEST_PREFIX or not _HEX.fullmatch(hex_part):
+            return ()
         found = {
             d.digest: d
             for d in self.manifests
             if d.digest.startswith(text) or d.digest.split(":", 1)[-1].startswith(text)
         }
-        return next(iter(found.values())) if len(found) == 1 else None
+        return tuple(found.values())
 
 
 @dataclass(frozen=True)
@@ -329,6 +341,7 @@ __all__ = [
     "ARCH_ALIASES",
     "ATTESTATION_TYPE",
     "BUILDER_TYPE",
+    "MIN_DIGEST_PREFIX",
     "Descriptor",
     "ImageIndex",
     "ImageManifest",

@@ -59,6 +59,10 @@ _NAMES = {
 
 _OCI_LAYER = "application/vnd.oci.image.layer."
 _DOCKER_LAYER = "application/vnd.docker.image.rootfs."
+_LAYER_FAMILIES = (  # prefix, foreign marker, the tar part, what joins the suffixes
+    (_OCI_LAYER, "nondistributable.", "v1.tar", "+"),
+    (_DOCKER_LAYER, "foreign.", "diff.tar", "."),
+)
 _COMPRESSION = {"": "tar", "gzip": "tar.gz", "zstd": "tar.zst"}
 
 
@@ -75,27 +79,21 @@ def plain_name(media_type: str | None) -> str:
 def _layer_name(base: str) -> str | None:
     """`…layer[.nondistributable].v1.tar[+gzip|+zstd][+encrypted]` and Docker's
     `…rootfs[.foreign].diff.tar[.gzip|.zstd]` in words; None for anything else."""
-    if base.startswith(_OCI_LAYER):
-        rest = base[len(_OCI_LAYER) :]
-        foreign = rest.startswith("nondistributable.")
-        rest = rest.removeprefix("nondistributable.")
-        if not rest.startswith("v1.tar"):
+    for prefix, foreign_mark, tar, separator in _LAYER_FAMILIES:
+        if not base.startswith(prefix):
+            continue
+        rest = base[len(prefix) :]
+        foreign = rest.startswith(foreign_mark)
+        rest = rest.removeprefix(foreign_mark)
+        if not rest.startswith(tar):
             return None
-        suffixes = [s for s in rest[len("v1.tar") :].split("+") if s]
-    elif base.startswith(_DOCKER_LAYER):
-        rest = base[len(_DOCKER_LAYER) :]
-        foreign = rest.startswith("foreign.")
-        rest = rest.removeprefix("foreign.")
-        if not rest.startswith("diff.tar"):
-            return None
-        suffixes = [s for s in rest[len("diff.tar") :].split(".") if s]
-    else:
-        return None
-    encrypted = "encrypted" in suffixes
-    suffixes = [s for s in suffixes if s != "encrypted"]
-    packing = _COMPRESSION.get(suffixes[0] if suffixes else "", "tar+" + "+".join(suffixes))
-    words = ["encrypted" if encrypted else "", "non-distributable" if foreign else "", "layer"]
-    return f"{' '.join(w for w in words if w)} ({packing})"
+        suffixes = [s for s in rest[len(tar) :].split(separator) if s]
+        encrypted = "encrypted" in suffixes
+        suffixes = [s for s in suffixes if s != "encrypted"]
+        packing = _COMPRESSION.get(suffixes[0] if suffixes else "", "tar+" + "+".join(suffixes))
+        words = ["encrypted" if encrypted else "", "non-distributable" if foreign else "", "layer"]
+        return f"{' '.join(w for w in words if w)} ({packing})"
+    return None
 
 
 def base_type(content_type: str) -> str:

@@ -16,9 +16,15 @@ database.go), which Docker and nerdctl use:
   `linux/arm64/v8` one that says `v8`); after that, the first in the index.
 - `os.version` (Windows): asked as containerd writes it, `windows(10.0.17763.5576)/amd64`, or as
   `windows/amd64:10.0.17763.5576`. Like containerd's Windows matcher, an entry matches when its
-  build (`major.minor.build`) equals the one asked; an exact version is preferred. Without one,
-  any version matches.
+  build (`major.minor.build`) equals the one asked, or, from Windows Server 2022 (build 20348)
+  on, lies between the previous LTSC release and the one asked; an entry without `os.version`
+  matches too. The version asked is preferred, then its build, then the first in the index.
+  Without one asked, any version matches; other systems ignore `os.version` in matching (an
+  exact one is still preferred). Typed text is at most 200 characters.
 - `unknown/unknown` (BuildKit's attestation entries) matches only when asked for by name.
+- An entry without a platform runs anywhere, but comes after every entry that says it runs
+  there (containerd's `FilterPlatforms` keeps it and `LimitManifests` sorts it last; skopeo
+  takes it too).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ ARCH_ALIASES = {
 _OS_PART = re.compile(r"^([a-z0-9_-]+)(?:\(([a-z0-9_.-]*)\))?$")
 _PART = re.compile(r"^[a-z0-9_.-]+$")
 UNKNOWN = "unknown"
+MAX_PLATFORM_TEXT = 200  # characters: the longest real one (windows, arm64/v8.9, a build) is 40
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ def parse_platform(text: str) -> Platform:
     """What a person typed for `--platform`; InvalidReference (a ValueError) with a sentence."""
     text = clean_text(text)  # the parts are shown and compared: they must encode
     spec = text.strip().lower()
+    too_long = len(spec) > MAX_PLATFORM_TEXT
     version = None
     head, colon, tail = spec.rpartition(":")
     if colon and "/" in head and "/" not in tail:
@@ -85,16 +93,18 @@ def parse_platform(text: str) -> Platform:
     parts = spec.split("/")
     os_match = _OS_PART.match(parts[0]) if parts else None
     if (
-        len(parts) not in (2, 3)
+        too_long
+        or len(parts) not in (2, 3)
         or os_match is None
         or not all(_PART.match(p) for p in parts[1:])
         or (version is not None and (os_match[2] is not None or not _PART.match(version)))
     ):
+        shown = text if len(text) <= 80 else text[:80] + "…"  # typed: any length
         raise InvalidReference(
-            f"“{text}” is not a platform: use os/architecture[/variant], e.g. linux/arm64 or "
+            f"“{shown}” is not a platform: use os/architecture[/variant], e.g. linux/arm64 or "
             "windows/amd64:10.0.17763",
             part="platform",
-            text=text,
+            text=shown,
         )
     version = version or os_match[2] or None
     return Platform(os_match[1], parts[1], parts[2] if len(parts) == 3 else None, version)
@@ -168,20 +178,58 @@ def _arm64_versions(variant: str) -> list[str]:
     return ["" if v == "v8" else v for v in out]
 
 
-def _windows_build(version: str | None) -> str:
-    return ".".join((version or "").split(".")[:3])
+_LTSC_2022, _LTSC_2025 = 20348, 26100  # builds whose containers later hosts keep running
+
+
+def _windows_version(text: str | None) -> tuple[int, int, int] | None:
+    """(major, minor, build) as containerd reads `os.version`; None when it cannot."""
+    parts = (text or "").split(".")
+    if len(parts) < 3 or not all(p.isascii() and p.isdigit() for p in parts[:3]):
+        return None
+    major, minor, build = (int(p) for p in parts[:3])
+    return (major, minor, build) if major < 256 and minor < 256 and build < 65536 else None
+
+
+def windows_runs(entry_version: str | None, wanted_version: str | None) -> bool:
+    """containerd's Windows matcher: any entry when no (readable) version is asked or the entry
+    says none; else the same major.minor, and the same build below Windows Server 2022; from
+    2022 on, any build from the previous LTSC release up to the one asked."""
+    host = _windows_version(wanted_version)
+    if host is None or not entry_version:
+        return True
+    ctr = _windows_version(entry_version)
+    if ctr is None or host[:2] != ctr[:2]:
+        return False
+    if host[2] < _LTSC_2022:
+        return host[2] == ctr[2]
+    oldest = _LTSC_2025 if host[2] > _LTSC_2025 else _LTSC_2022
+    return oldest <= ctr[2] <= host[2]
 
 
 def rank(entry: Platform, wanted: Platform) -> int | None:
     """How well `entry` serves `wanted`: 0 best; None when it does not run there."""
+    return rank_among(entry, wanted, candidates(wanted))
+
+
+def rank_among(entry: Platform, wanted: Platform, vector: list[tuple[str, str, str]]) -> int | None:
+    """`rank`, with `candidates(wanted)` worked out once by the caller."""
     if entry.is_unknown or wanted.is_unknown:
         return 0 if entry.is_unknown and wanted.is_unknown else None
-    if wanted.os_version and _windows_build(entry.os_version) != _windows_build(wanted.os_version):
+    windows = wanted.os.lower() == "windows"
+    if windows and not windows_runs(entry.os_version, wanted.os_version):
         return None
     try:
-        return candidates(wanted).index(normalize(entry))
+        return vector.index(normalize(entry))
     except ValueError:
         return None
+
+
+def _version_fit(p: Platform, wanted: Platform) -> int:
+    """0: the version asked (or none asked); 1: its Windows build; 2: another that runs there."""
+    if not wanted.os_version or p.os_version == wanted.os_version:
+        return 0
+    same_build = _windows_version(p.os_version) == _windows_version(wanted.os_version)
+    return 1 if same_build and _windows_version(p.os_version) is not None else 2
 
 
 class HasPlatform(Protocol):
@@ -197,16 +245,19 @@ def choose(entries: Sequence[E], wanted: Platform) -> E | None:
     best: tuple[int, int, int, int] | None = None
     found = None
     typed = (normalize_architecture(wanted.architecture), (wanted.variant or "").lower())
+    vector = candidates(wanted)
     for position, entry in enumerate(entries):
         p = entry.platform
-        if p is None:
+        if p is None:  # says nothing: runs anywhere, after every entry that says it runs here
+            key = (len(vector), 0, 0, position)
+        else:
+            level = rank_among(p, wanted, vector)
+            if level is None:
+                continue
+            spelled = (normalize_architecture(p.architecture), (p.variant or "").lower())
+            key = (level, 0 if spelled == typed else 1, _version_fit(p, wanted), position)
+        if p is None and wanted.is_unknown:
             continue
-        level = rank(p, wanted)
-        if level is None:
-            continue
-        spelled = (normalize_architecture(p.architecture), (p.variant or "").lower())
-        exact_version = 0 if not wanted.os_version or p.os_version == wanted.os_version else 1
-        key = (level, 0 if spelled == typed else 1, exact_version, position)
         if best is None or key < best:
             best, found = key, entry
     return found

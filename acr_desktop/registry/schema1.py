@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,9 +60,25 @@ class Schema1Manifest:
 
 
 def signed_payload(raw: bytes) -> bytes | None:
-    """The JWS payload of a signed schema 1 manifest (what its digest is computed over), or None
-    when `raw` is not a signed schema 1 manifest. InvalidResponse when the signatures disagree
-    about the payload or their protected headers are not readable."""
+    """The JWS payload of a signed schema 1 manifest, as libtrust computes it (what its digest
+    is computed over), or None when `raw` is not a signed schema 1 manifest. InvalidResponse
+    when the signatures disagree about the payload or their protected headers are unreadable."""
+    signed = _signed(raw)
+    return signed[1] if signed else None
+
+
+def covered_payload(raw: bytes) -> bytes | None:
+    """`signed_payload`, once it is certain that `raw` says nothing the payload does not: what
+    the app shows is read from `raw`, so it must be what was hashed (see _check_covers)."""
+    signed = _signed(raw)
+    if signed is None:
+        return None
+    document, payload = signed
+    _check_covers(document, payload)
+    return payload
+
+
+def _signed(raw: bytes) -> tuple[dict[str, Any], bytes] | None:
     try:
         document = load_json(raw, what="manifest")
     except InvalidResponse:
@@ -71,13 +88,46 @@ def signed_payload(raw: bytes) -> bytes | None:
     signatures = document.get("signatures")
     if not isinstance(signatures, list) or not signatures:
         return None
-    payloads = {_payload(raw, sig) for sig in signatures}
-    if len(payloads) != 1:
+    # (formatLength, formatTail) pairs, not payloads: one payload built, whatever the count
+    formats = {_format(len(raw), sig) for sig in signatures}
+    if len(formats) != 1:
         raise InvalidResponse("The schema 1 manifest's signatures sign different payloads.")
-    return payloads.pop()
+    length, tail = formats.pop()
+    return document, raw[:length] + tail
 
 
-def _payload(raw: bytes, signature: Any) -> bytes:
+def _check_covers(document: dict[str, Any], payload: bytes) -> None:
+    """Like Distribution, what counts is the payload; the window and the CLI read the whole
+    document, so it must say exactly what the payload says, `signatures` aside: a field added
+    after `formatLength` (a second `fsLayers`, which JSON readers take over the first) would
+    otherwise be shown as verified without being hashed. Compared as canonical JSON text, so
+    `1`, `1.0` and `true` stay different."""
+    try:
+        signed = load_json(payload, what="schema 1 manifest's signed payload")
+    except InvalidResponse as exc:  # Distribution could not have stored it either
+        raise InvalidResponse(
+            f"{exc.sentence} Its formatLength and formatTail do not give a manifest back."
+        ) from None
+    if _canonical(_unsigned(signed)) != _canonical(_unsigned(document)):
+        raise InvalidResponse(
+            "The schema 1 manifest says more than its signed payload (content outside "
+            "formatLength / formatTail): it was not read."
+        )
+
+
+def _unsigned(value: Any) -> Any:
+    """A document without its `signatures` (a payload may hold a key of that name too: as
+    Distribution stores containers/image's v2s1-invalid-signatures, `"signatures": 1`)."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != "signatures"}
+    return value
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+
+
+def _format(size: int, signature: Any) -> tuple[int, bytes]:
     protected = signature.get("protected") if isinstance(signature, dict) else None
     protected = protected if isinstance(protected, str) else None
     try:
@@ -88,9 +138,9 @@ def _payload(raw: bytes, signature: Any) -> bytes:
             "The schema 1 manifest's signature has no readable protected header "
             "(formatLength, formatTail)."
         ) from None
-    if isinstance(length, bool) or not isinstance(length, int) or not 0 < length <= len(raw):
+    if isinstance(length, bool) or not isinstance(length, int) or not 0 < length <= size:
         raise InvalidResponse("The schema 1 manifest's signature has a wrong formatLength.")
-    return raw[:length] + tail
+    return length, tail
 
 
 def _b64url(text: str) -> bytes:

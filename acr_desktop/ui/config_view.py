@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -21,6 +22,9 @@ from acr_desktop.text import format_time, plural
 from acr_desktop.ui.models import HistoryModel
 from acr_desktop.ui.plain import plain, tooltip
 from acr_desktop.ui.tables import RowTable
+
+if TYPE_CHECKING:
+    from acr_desktop.inspection import Inspection
 
 
 def _field() -> QLabel:
@@ -61,17 +65,19 @@ class ConfigView(QScrollArea):
         form.addRow("Labels", self.labels)
         layout = QVBoxLayout(inside)
         layout.addWidget(top)
-        layout.addStretch(1)
         self.none_label = QLabel("No image config for this manifest.")
-        self.none_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.none_label.setWordWrap(True)  # never the reason the window is wide
         layout.addWidget(self.none_label)
+        layout.addStretch(1)
         self.form_widget = top
         self.show_config(None)
 
-    def show_config(self, config: ImageConfig | None) -> None:
+    def show_config(self, config: ImageConfig | None, ins: Inspection | None = None) -> None:
+        """`config`'s fields; without one, why not (from `ins`: missing, schema 1 …)."""
         self.form_widget.setVisible(config is not None)
         self.none_label.setVisible(config is None)
         if config is None:
+            self.none_label.setText(_why_no_config(ins))
             return
         f = self.fields
         local, utc = format_time(config.created)
@@ -85,6 +91,20 @@ class ConfigView(QScrollArea):
         f["Ports"].setText(", ".join(config.exposed_ports) or "—")
         self.env.setPlainText("\n".join(config.env))
         self.labels.setPlainText("\n".join(f"{k}={v}" for k, v in config.labels.items()))
+
+
+def _why_no_config(ins: Inspection | None) -> str:
+    from acr_desktop.ui.insp_words import MISSING_CONFIG
+
+    if ins is not None and ins.missing_config is not None:
+        digest = ins.image_manifest.config.digest if ins.image_manifest else ""
+        return (
+            f"⚠ No config shown: {MISSING_CONFIG} ({digest}).\n"
+            "The manifest and its layers were fetched and verified."
+        )
+    if ins is not None and ins.schema1 is not None:
+        return "Docker schema 1 has no image config: its history (History tab) is all there is."
+    return "No image config for this manifest."
 
 
 class HistoryView(QWidget):
@@ -101,6 +121,7 @@ class HistoryView(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.note = plain(QLabel())
         self.note.setWordWrap(True)  # never the reason the window is wide
+        self.note.setObjectName("history-note")
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.table)
@@ -119,3 +140,13 @@ class HistoryView(QWidget):
         metrics = self.fontMetrics()
         for column, sample in enumerate(("Step 00", "Layer #00", "2024-01-02 03:04")):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+
+    def show_kind(self, ins: Inspection, note: str | None) -> None:
+        """What only the kind of content says: schema 1's history (its v1Compatibility steps),
+        or why there is none (a missing config)."""
+        from acr_desktop.ui.insp_words import schema1_history
+
+        if ins.schema1 is not None:
+            self.model.set_rows(schema1_history(ins.schema1))
+        if note is not None:
+            self.note.setText(note)

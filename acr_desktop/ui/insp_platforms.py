@@ -1,17 +1,28 @@
-"""The platforms of an index: a table about six rows high whose highlighted row is the one
-shown (a click, Enter or the arrow keys choose it), and the note about attestations."""
+"""The entries of an index: a table about six rows high whose highlighted row is the one
+shown (a click, Enter or the arrow keys choose it), the note about attestations and builder
+records (listed on request), and inside a nested index the way there with an Up button."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QSize, QTimer, Signal
-from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from acr_desktop.copy_formats import pinned, pull_line, tag_and_digest
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
-from acr_desktop.text import plural
+from acr_desktop.ui.elided_label import ElidedLabel
+from acr_desktop.ui.insp_levels import Level
+from acr_desktop.ui.insp_words import crumb_text, references_note
 from acr_desktop.ui.models import PlatformRow, PlatformsModel
 from acr_desktop.ui.plain import plain
 from acr_desktop.ui.tables import RowTable
@@ -54,10 +65,14 @@ class PlatformsPanel(QGroupBox):
     """Signals:
     chosen(object): the person chose this index entry (a Descriptor) to look inside: at once on a
         click or Enter, SETTLE_MS after the arrow keys stop. Never for a row selected because an
-        inspection arrived.
+        inspection arrived. Up (the button; Go ▸ Up is Alt+Up) chooses the entry the nested
+        index listed was opened from, in the index above. Enter on a nested index already
+        shown opens it.
+    references_toggled(bool): list attestations and builder records as rows, or not.
     """
 
     chosen = Signal(object)
+    references_toggled = Signal(bool)
 
     def __init__(
         self, top_reference: Callable[[], Reference | None], parent: QWidget | None = None
@@ -89,31 +104,50 @@ class PlatformsPanel(QGroupBox):
         self._quiet = False
         self.attestation_note = plain(QLabel())
         self.attestation_note.setWordWrap(True)
+        self.show_references = QCheckBox("List them")
+        self.show_references.setToolTip("List attestations and builder records as rows, to open")
+        self.show_references.toggled.connect(self.references_toggled)
+        self.up = QToolButton()
+        self.up.setText("▲ Up")
+        self.up.setToolTip("Back to the index above (Alt+Up)")
+        self.up.clicked.connect(self.go_up)
+        self.crumb = ElidedLabel()
+        self.crumb.setObjectName("crumb")
+        self._level: Level | None = None
+        crumbs = QHBoxLayout()
+        crumbs.addWidget(self.up)
+        crumbs.addWidget(self.crumb, 1)
+        self.crumbs = QWidget()
+        self.crumbs.setLayout(crumbs)
+        crumbs.setContentsMargins(0, 0, 0, 0)
+        note = QHBoxLayout()
+        note.addWidget(self.attestation_note, 1)
+        note.addWidget(self.show_references)
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 2, 4, 2)
         box.setSpacing(2)
+        box.addWidget(self.crumbs)
         box.addWidget(self.table)
-        box.addWidget(self.attestation_note)
+        box.addLayout(note)
 
-    def show_rows(self, rows: list[PlatformRow], entries: int, shown: Descriptor | None) -> None:
-        """`rows` of an index of `entries` entries, `shown` the one whose image is on show."""
+    def show_level(self, level: Level, shown: Descriptor | None) -> None:
+        """The entries of `level`, `shown` the one on show (None: none chosen yet)."""
         self._settle.stop()
         self._quiet = True
         try:
+            rows = level.rows
+            self._level = level
             self.model.set_rows(rows)
-            # A referrers-tag fallback index lists entries that have no platform.
-            self.setTitle("Platforms" if any(r.descriptor.platform for r in rows) else "Entries")
+            labelled = any(r.label is not None for r in rows)  # not every row is a platform
+            title = "Entries" if labelled or not rows else "Platforms"
+            self.setTitle(f"{title} of the nested index" if level.trail else title)
+            self.crumbs.setVisible(bool(level.trail))
+            self.crumb.setText(crumb_text(level.trail))
             self._fit_columns(len(rows))
-            count = entries - len(rows)
-            self.attestation_note.setVisible(count > 0)
-            self.attestation_note.setText(
-                f"{plural(count, 'attestation manifest')} (provenance / SBOM) "
-                + (
-                    "describes the platforms above; it is not a platform itself."
-                    if count == 1
-                    else "describe the platforms above; they are not platforms themselves."
-                )
-            )
+            note = references_note(level.index, listed=len(rows) > len(level.index.platforms))
+            self.attestation_note.setVisible(note is not None)
+            self.attestation_note.setText(note or "")
+            self.show_references.setVisible(note is not None and len(level.index.platforms) > 0)
             self._shown = shown.digest if shown else None
             self._asked = None
             self._select(shown)
@@ -155,9 +189,23 @@ class PlatformsPanel(QGroupBox):
             self._settle.start()
 
     def _choose_clicked(self) -> None:
-        """A click or Enter: asked again even if the last ask for it failed."""
+        """A click or Enter: asked again even if the last ask for it failed; on a nested index
+        already shown, opens it."""
         self._asked = None
+        row = self.table.current_object()
+        if isinstance(row, PlatformRow) and row.descriptor.digest == self._shown:
+            if row.descriptor.kind == "index":
+                self.chosen.emit(row.descriptor)
+            return
         self._choose_now()
+
+    def go_up(self) -> None:
+        """To the index above: choose the entry this nested index was opened from."""
+        level = self._level
+        if level is not None and level.trail and self.isVisible():
+            entry = level.trail[-1].platform_entry
+            if entry is not None:
+                self.chosen.emit(entry)
 
     def _choose_now(self) -> None:
         self._settle.stop()

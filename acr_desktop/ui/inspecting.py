@@ -13,10 +13,10 @@ from acr_desktop.ui.worker import Job, JobRunner
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
-    from acr_desktop.registry.client import RegistryClient
+    from acr_desktop.registry.client import FetchedManifest, RegistryClient
     from acr_desktop.registry.manifest import Descriptor
     from acr_desktop.registry.reference import Reference
-    from acr_desktop.ui.models import PlatformRow
+    from acr_desktop.ui.insp_levels import Level, Trail
 
 CHANNEL = "inspect"
 
@@ -61,7 +61,9 @@ class InspectController(QObject):
         self._prepare = prepare
         self.current: Reference | None = None
         self.inspection: Inspection | None = None
-        self.platform_rows: list[PlatformRow] | None = None  # of the index of `inspection`
+        # The entries listed beside `inspection` (named for the window, which hands it to the
+        # inspector): an index's rows, and the way into a nested index (`Level.trail`).
+        self.platform_rows: Level | None = None
         self._started_at = 0.0
         self.elapsed_ms = 0.0  # of the last inspection shown
 
@@ -81,18 +83,62 @@ class InspectController(QObject):
 
         self._start(work, f"Inspecting {ref}…")
 
+    @property
+    def trail(self) -> Trail:
+        """The inspections whose chosen entry (a nested index) is open, outermost first."""
+        return self.platform_rows.trail if self.platform_rows is not None else ()
+
     def choose_platform(self, entry: Descriptor) -> None:
+        """Show index entry `entry` (of the index listed, or of one above it: going up). An
+        entry of a nested index is fetched from that index; one already fetched is shown again
+        without a request."""
+        from acr_desktop.ui.insp_levels import Show, choice
+
+        ins = self.inspection
+        if ins is None:
+            return
+        where = choice(ins, self.trail, entry)
+        if isinstance(where, Show):
+            self._show(where.inspection, where.trail)
+        elif where is not None:
+            self.choose_entry(entry, where.within, where.trail)
+
+    def choose_entry(self, entry: Descriptor, within: FetchedManifest, trail: Trail = ()) -> None:
+        """Fetch `entry` of the index `within` (the top index, or a nested one under `trail`)."""
+        from acr_desktop.index_entries import entry_label
+        from acr_desktop.ui.insp_levels import arrived, compose, level_of, outermost
+
         ins = self.inspection
         if ins is None:
             return
         client = self._client()
+        outer = outermost(ins, self.trail)
 
-        def work() -> Inspection:
+        def work() -> tuple[Inspection, Level | None]:
             from acr_desktop.inspection import inspect_entry
 
-            return inspect_entry(client, ins.reference, ins.top, entry)
+            found = compose(inspect_entry(client, ins.reference, within, entry), outer)
+            after = arrived(found, trail)
+            return found, level_of(found, after)  # rows made here: an index may be huge
 
-        self._start(work, f"Fetching {entry.platform or entry.digest}…")
+        self._start_job(work, f"Fetching {entry_label(entry)}…")
+
+    def go_up(self) -> bool:
+        """Back to the index above the nested one listed (no request); False at the top."""
+        trail = self.trail
+        if not trail:
+            return False
+        self._show(trail[-1], trail[:-1])
+        return True
+
+    def _show(self, ins: Inspection, trail: Trail) -> None:
+        from acr_desktop.ui.insp_levels import level_of
+
+        self.cancel()  # a fetch still on its way would replace what is shown now
+        self.platform_rows = level_of(ins, trail)
+        self.inspection = ins
+        self.elapsed_ms = 0.0
+        self.inspected.emit(ins)
 
     def cancel(self) -> bool:
         """Cancel the running job; False when there was none."""
@@ -102,25 +148,25 @@ class InspectController(QObject):
         return True
 
     def _start(self, work: Callable[[], Inspection], status: str) -> Job:
-        from acr_desktop.ui.models import platform_rows  # not on the start path
+        def work_and_rows() -> tuple[Inspection, Level | None]:
+            from acr_desktop.ui.insp_levels import arrived, level_of  # not on the start path
 
-        self._started_at = time.perf_counter()
-
-        def work_and_rows() -> tuple[Inspection, list[PlatformRow] | None]:
             ins = work()
             # An index may hold 20,000 entries: its rows are grouped here, not on the UI thread.
-            return ins, platform_rows(ins.index) if ins.index is not None else None
+            return ins, level_of(ins, arrived(ins, ()))
 
-        job = self._runner.start(
-            CHANNEL, work_and_rows, on_wait=self.waiting.emit, timeout=self._timeout()
-        )
+        return self._start_job(work_and_rows, status)
+
+    def _start_job(self, work: Callable[[], tuple[Inspection, Level | None]], status: str) -> Job:
+        self._started_at = time.perf_counter()
+        job = self._runner.start(CHANNEL, work, on_wait=self.waiting.emit, timeout=self._timeout())
         job.returned.connect(self._returned)
         job.errored.connect(self.failed.emit)
         job.settled.connect(self.settled.emit)
         self.started.emit(status)
         return job
 
-    def _returned(self, answer: tuple[Inspection, list[PlatformRow] | None]) -> None:
+    def _returned(self, answer: tuple[Inspection, Level | None]) -> None:
         ins, self.platform_rows = answer
         self.inspection = ins
         self.elapsed_ms = (time.perf_counter() - self._started_at) * 1000

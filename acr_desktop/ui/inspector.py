@@ -15,15 +15,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from acr_desktop.index_entries import entry_label
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
-from acr_desktop.text import format_size, plural
 from acr_desktop.ui.config_view import ConfigView, HistoryView
 from acr_desktop.ui.insp_layout import LoadingBanner, restore_splitter, steady_splitter
+from acr_desktop.ui.insp_levels import Level, arrived, level_of, platform_rows
 from acr_desktop.ui.insp_platforms import PlatformsPanel
 from acr_desktop.ui.insp_referrers import ReferrersPanel, Subject
+from acr_desktop.ui.insp_words import documents_of, history_note, layer_rows, layers_total
 from acr_desktop.ui.json_view import JsonView
-from acr_desktop.ui.models import LayerRow, LayersModel, PlatformRow, platform_rows
+from acr_desktop.ui.models import LayerRow, LayersModel
 from acr_desktop.ui.plain import plain
 from acr_desktop.ui.preferences import INSPECTOR_PARTS, Preferences
 from acr_desktop.ui.summary_panel import SummaryPanel
@@ -40,7 +42,10 @@ TABS_MIN_HEIGHT = 120  # the tabs under the platforms: the tab bar and a few row
 class Inspector(QWidget):
     """Signals:
     platform_chosen(object): the user picked an index entry (a Descriptor) to look inside, by
-        click, Enter, or arrow keys (after they settle); never when an inspection arrives.
+        click, Enter, or arrow keys (after they settle); never when an inspection arrives. Also
+        Up / Alt+Up in a nested index (the entry it was opened from, in the index above) and
+        Enter on a nested index already shown (to open it): `InspectController.choose_platform`
+        tells which.
     copied(str): something was put on the clipboard (summary, Copy menus, any table).
     referrers_wanted(object): look up what refers to this Reference (with digest); emitted
         once per subject (the index and the platform's image) when the Referrers tab opens.
@@ -57,9 +62,12 @@ class Inspector(QWidget):
         self.inspection: Inspection | None = None
         self.summary = SummaryPanel()
         self.summary.copied.connect(self.copied)
+        self.summary.open_digest.connect(self.open_digest)
 
         self.platforms_box = PlatformsPanel(self._top_reference)
         self.platforms_box.chosen.connect(self.platform_chosen)
+        self.platforms_box.references_toggled.connect(self._list_references)
+        self.level: Level | None = None
         self.platforms = self.platforms_box.table
         self.platforms_model = self.platforms_box.model
         self.attestation_note = self.platforms_box.attestation_note
@@ -138,28 +146,49 @@ class Inspector(QWidget):
         layout.addWidget(self.loading_banner)
         layout.addWidget(content, 1)
         self._documents: list[tuple[str, bytes]] = []
+        self._shown_doc = 0  # the document whose layers are in the table
         self._layers_state_restored = False
 
     # -- showing -------------------------------------------------------------------------------
-    def show_inspection(self, ins: Inspection, rows: list[PlatformRow] | None = None) -> None:
-        """Show `ins`; `rows` are its index's platform rows when already made (in the worker).
-        Clears the loading banner."""
+    def show_inspection(self, ins: Inspection, level: Level | None = None) -> None:
+        """Show `ins`; `level` the entries listed beside it (made in the worker, with the way
+        into a nested index), else made here from `ins`. Clears the loading banner."""
         self.set_loading(None)
         self.inspection = ins
+        if level is None:
+            level = level_of(ins, arrived(ins, ()))
+        references = self.platforms_box.show_references.isChecked()
+        if level is not None and references:
+            level = self._relisted(level, ins, references)
+        self.level = level
         self.summary.show_inspection(ins)
-        index = ins.index
-        self.platforms_box.setVisible(index is not None)
-        if index is not None:
-            if rows is None:
-                rows = platform_rows(index)  # linear: attestations grouped in one pass
-            self.platforms_box.show_rows(rows, len(index.manifests), ins.platform_entry)
+        self.platforms_box.setVisible(level is not None)
+        inside = level is not None and bool(level.trail) and level.trail[-1] is ins
+        if level is not None:
+            self.platforms_box.show_level(level, None if inside else ins.platform_entry)
             self._size_platforms()
-        self._show_layers(ins)
-        self.config_view.show_config(ins.config.config if ins.config else None)
+        self._show_layers(ins, inside)
+        self.config_view.show_config(ins.config.config if ins.config else None, ins)
         self.history_view.show_config(ins.config.config if ins.config else None)
+        self.history_view.show_kind(ins, history_note(ins))
         self._fill_documents(ins)
         self.referrers_panel.clear()
         self._tab_changed(self.tabs.currentIndex())
+
+    def _relisted(self, level: Level, ins: Inspection, references: bool) -> Level:
+        missing = ins.platform_entry.digest if ins.missing_child and ins.platform_entry else None
+        rows = platform_rows(level.index, references=references, missing=missing)
+        return Level(level.index, rows, level.trail)
+
+    def _list_references(self, on: bool) -> None:
+        """The "List them" box: attestations and builder records as rows of their own."""
+        ins, level = self.inspection, self.level
+        if ins is None or level is None:
+            return
+        self.level = level = self._relisted(level, ins, on)
+        inside = bool(level.trail) and level.trail[-1] is ins
+        self.platforms_box.show_level(level, None if inside else ins.platform_entry)
+        self._size_platforms()
 
     def set_loading(self, text: str | None) -> None:
         """While `text` loads (a reference, or a status such as "Fetching linux/arm64…") the
@@ -172,22 +201,9 @@ class Inspector(QWidget):
         the result, which is no longer dimmed; cleared by the next load or result."""
         self.loading_banner.show_note(text)
 
-    def _show_layers(self, ins: Inspection) -> None:
-        image = ins.image_manifest
-        steps = ins.config.config.history if ins.config else ()
-        made_by = {s.layer_index: s.created_by for s in steps if s.layer_index is not None}
-        layers = image.layers if image else ()
-        self.layers_model.set_rows(
-            [LayerRow(i + 1, d, made_by.get(i)) for i, d in enumerate(layers)]
-        )
-        if image is not None:
-            self.layers_total.setText(
-                f"{plural(len(layers), 'layer')} · "
-                f"{format_size(image.layers_size)} compressed ({image.layers_size:,} bytes) · "
-                f"config {format_size(image.config.size)}"
-            )
-        else:
-            self.layers_total.setText("No layers: this manifest is not an image.")
+    def _show_layers(self, ins: Inspection, inside: bool) -> None:
+        self.layers_model.set_rows(layer_rows(ins))
+        self.layers_total.setText(layers_total(ins, inside))
         if not self._layers_state_restored:
             self.layers.fit_columns()
 
@@ -218,24 +234,13 @@ class Inspector(QWidget):
         self._split_by_hand = True
 
     def _fill_documents(self, ins: Inspection) -> None:
-        docs: list[tuple[str, bytes]] = []
-        if ins.index is not None:
-            docs.append(("Index manifest", ins.top.raw))
-        if ins.image is not None:
-            entry = ins.platform_entry
-            platform = entry.platform if entry is not None else None
-            docs.append((f"Image manifest ({platform})" if platform else "Manifest", ins.image.raw))
-        elif ins.index is None:
-            docs.append(("Manifest", ins.top.raw))
-        if ins.config is not None:
-            docs.append(("Image config", ins.config.raw))
-        self._documents = docs
+        docs, shown = documents_of(ins, self.level.trail if self.level else ())
+        self._documents, self._shown_doc = docs, shown
         self.document.blockSignals(True)
         self.document.clear()
         for name, _raw in docs:
             self.document.addItem(name)
-        # Show the manifest whose rows are in the table: the image if there is one.
-        self.document.setCurrentIndex(1 if ins.index is not None and ins.image is not None else 0)
+        self.document.setCurrentIndex(shown)  # the manifest whose rows are in the tables
         self.document.blockSignals(False)
         self._show_document(self.document.currentIndex())
 
@@ -290,8 +295,7 @@ class Inspector(QWidget):
             return [("this manifest", ins.top.reference)]
         subjects: list[Subject] = [("index", ins.top.reference)]
         if ins.image is not None and ins.platform_entry is not None:
-            label = str(ins.platform_entry.platform or "entry")
-            subjects.append((label, ins.image.reference))
+            subjects.append((entry_label(ins.platform_entry), ins.image.reference))
         return subjects
 
     def show_referrers(self, digest: str, descriptors: tuple[Descriptor, ...], via: str) -> None:
@@ -309,9 +313,8 @@ class Inspector(QWidget):
     def _layer_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         row = self.layers.current_object()
         if isinstance(row, LayerRow):
-            image_doc = 1 if self.inspection and self.inspection.index is not None else 0
-            if self.document.currentIndex() != image_doc:
-                self.document.setCurrentIndex(image_doc)
+            if self.document.currentIndex() != self._shown_doc:
+                self.document.setCurrentIndex(self._shown_doc)
             self.json.highlight_digest(row.descriptor.digest)
 
     # -- persistence ---------------------------------------------------------------------------

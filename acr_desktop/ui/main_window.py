@@ -268,6 +268,10 @@ class MainWindow(QMainWindow):
     def go_forward(self) -> None:
         self.browsing.go_forward()
 
+    def go_up(self) -> None:
+        """From a nested index's entries back to the index above (no request)."""
+        self.inspecting.go_up()
+
     def bookmarks(self) -> list[str]:
         return self.browsing.bookmarks()
 

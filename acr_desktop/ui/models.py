@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.image_config import HistoryStep
-from acr_desktop.registry.manifest import Descriptor, ImageIndex
+from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.text import format_size, format_time, plural, short_digest
 from acr_desktop.ui.plain import tooltip
 
@@ -112,6 +112,25 @@ class LayerRow:
     number: int  # 1-based position in the manifest
     descriptor: Descriptor
     created_by: str | None = None  # the history step that made it, when the config is known
+    size_known: bool = True  # schema 1 gives no layer sizes
+
+    @property
+    def where(self) -> str | None:
+        """For a foreign (non-distributable) layer: where it is fetched from."""
+        urls = self.descriptor.urls
+        return foreign_words(urls) if urls else None
+
+
+def foreign_hosts(urls: tuple[str, ...]) -> str:
+    """The hosts of a foreign layer's `urls`: "example.com, cdn.example.org"."""
+    from urllib.parse import urlsplit
+
+    return ", ".join(dict.fromkeys(urlsplit(u).hostname or u for u in urls))
+
+
+def foreign_words(urls: tuple[str, ...]) -> str:
+    """ "fetched from example.com, not from the registry" for a layer with `urls`."""
+    return f"fetched from {foreign_hosts(urls)}, not from the registry"
 
 
 class LayersModel(RowsModel[LayerRow]):
@@ -123,29 +142,27 @@ class LayersModel(RowsModel[LayerRow]):
 
     def cell(self, number: int, row: LayerRow, column: int, role: int) -> Any:
         d = row.descriptor
+        kind = mt.plain_name(d.media_type) if d.media_type else "layer (schema 1)"
+        if d.urls:
+            kind = f"{kind} ↗ {foreign_hosts(d.urls)}"  # the tooltip and the total say it whole
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 str(row.number),
                 d.digest,  # whole when the column is wide enough; the view elides the middle
-                mt.plain_name(d.media_type),
-                format_size(d.size),
+                kind,
+                format_size(d.size) if row.size_known else EMPTY,
                 row.created_by or EMPTY,
             )[column]
         if role == SORT_ROLE:
-            return (
-                row.number,
-                d.digest,
-                mt.plain_name(d.media_type),
-                d.size,
-                row.created_by or "",
-            )[column]
+            return (row.number, d.digest, kind, d.size, row.created_by or "")[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_DIGEST:
                 return d.digest
             if column == self.COL_TYPE:
-                return d.media_type
+                urls = "".join(f"\n{u}" for u in d.urls)
+                return (d.media_type or kind) + (f"\n{row.where}:{urls}" if urls else "")
             if column == self.COL_SIZE:
-                return f"{d.size:,} bytes"
+                return f"{d.size:,} bytes" if row.size_known else "Schema 1 gives no layer sizes."
             if column == self.COL_STEP:
                 return row.created_by or None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.COL_NUMBER, self.COL_SIZE):
@@ -157,14 +174,19 @@ class LayersModel(RowsModel[LayerRow]):
 class PlatformRow:
     descriptor: Descriptor
     attestations: tuple[Descriptor, ...] = ()
+    label: str | None = None  # what the entry is, when not every row is a platform
+    missing: bool = False  # the registry has no manifest for this entry
 
     @cached_property
     def texts(self) -> tuple[str, ...]:
         """The cells' texts, made once: a view asks for them again on every paint."""
         d = self.descriptor
-        p = d.platform
+        p = d.platform if d.kind == "platform" else None
+        first = self.label if self.label is not None else ((p.os or EMPTY) if p else EMPTY)
+        if self.missing:
+            first = f"{first} ⚠ missing"  # the tooltip says it whole
         return (
-            (p.os or EMPTY) if p else EMPTY,
+            first,
             (p.architecture or EMPTY) if p else EMPTY,
             (p.variant or EMPTY) if p else EMPTY,
             (p.os_version or EMPTY) if p else EMPTY,
@@ -174,17 +196,7 @@ class PlatformRow:
         )
 
 
-def platform_rows(index: ImageIndex) -> list[PlatformRow]:
-    """One row per platform entry with the attestations that describe it, in one pass over
-    the index (an index may hold 20,000 entries)."""
-    by_subject: dict[str, list[Descriptor]] = {}
-    platforms = []
-    for entry in index.manifests:
-        if entry.is_attestation:
-            by_subject.setdefault(entry.attests or "", []).append(entry)
-        else:
-            platforms.append(entry)
-    return [PlatformRow(d, tuple(by_subject.get(d.digest, ()))) for d in platforms]
+MISSING_ENTRY = "Missing: the index lists this entry, but the registry has no manifest for it."
 
 
 class PlatformsModel(RowsModel[PlatformRow]):
@@ -203,6 +215,17 @@ class PlatformsModel(RowsModel[PlatformRow]):
         "Image sizes arrive with the sizes work.",
     }
 
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        labelled = any(r.label is not None for r in self._rows)
+        if labelled and section == self.COL_OS and orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "Entry"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "What the entry is: a platform's image, an attestation, a builder record …"
+        return super().headerData(section, orientation, role)
+
     def row_of(self, digest: str) -> int:
         """The row of the entry with `digest`, or -1."""
         for shown, number in enumerate(self._order):
@@ -218,6 +241,10 @@ class PlatformsModel(RowsModel[PlatformRow]):
         if role == SORT_ROLE:
             return d.size if column == self.COL_SIZE else values[column]
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.COL_OS and row.missing:
+                return MISSING_ENTRY
+            if column == self.COL_OS and row.label:
+                return values[column]
             if column == self.COL_DIGEST:
                 return d.digest
             if column == self.COL_SIZE:
@@ -226,6 +253,12 @@ class PlatformsModel(RowsModel[PlatformRow]):
                 return "\n".join(a.digest for a in row.attestations)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_SIZE:
             return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and row.missing:
+            from PySide6.QtGui import QColor
+
+            from acr_desktop.ui import colours
+
+            return QColor(colours.warning())
         return None
 
 

@@ -92,8 +92,7 @@ def window_frame(
     split = QSplitter(Qt.Orientation.Horizontal)
     split.addWidget(navigator)
     split.addWidget(main)
-    split.setStretchFactor(0, 1)  # a smaller window takes a little from the navigator too
-    split.setStretchFactor(1, 4)
+    split.setStretchFactor(1, 1)
     split.setChildrenCollapsible(False)
     split.setSizes([300, 900])
     central = QWidget()

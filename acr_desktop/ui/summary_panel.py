@@ -1,4 +1,6 @@
-"""The summary at the top of an inspection: reference, verified digest, type, size, created."""
+"""The summary at the top of an inspection: reference, verified digest, type, the entry chosen
+(or missing), size, created, subject and annotations, and notes (a deprecated format, a platform
+chosen by fallback, a missing part)."""
 
 from __future__ import annotations
 
@@ -17,13 +19,21 @@ from PySide6.QtWidgets import (
 )
 
 from acr_desktop.copy_formats import COPY_FORMATS, render
+from acr_desktop.index_entries import count_entries
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.manifest import ImageIndex, ImageManifest
 from acr_desktop.registry.schema1 import Schema1Manifest
-from acr_desktop.text import format_size, format_time, plural
 from acr_desktop.ui import colours
 from acr_desktop.ui.clipboard import copy_text
 from acr_desktop.ui.elided_label import ElidedLabel
+from acr_desktop.ui.insp_summary import (
+    SubjectLine,
+    annotations_text,
+    created_text,
+    entry_field_label,
+    notes_lines,
+    size_text,
+)
 from acr_desktop.ui.plain import plain, tooltip
 from acr_desktop.ui.theme import on_scheme_change
 
@@ -98,6 +108,7 @@ class DigestLine(QWidget):
 
     def show_manifest(self, fetched: FetchedManifest) -> None:
         self.fetched = fetched
+        self.copy.setEnabled(True)
         self.digest.setText(fetched.digest)
         if fetched.header_mismatch:
             self.mark.setText(
@@ -122,6 +133,16 @@ class DigestLine(QWidget):
                 "Computed from the exact bytes received; the registry sent no digest to compare."
             )
 
+    def show_missing(self, digest: str) -> None:
+        """An entry the index lists but the registry does not have: its digest, flagged."""
+        self.fetched = None
+        self.digest.setText(digest)
+        self.mark.setText(
+            f"<span style='color:{colours.warning()}'>⚠ missing from the registry</span>"
+        )
+        self.mark.setToolTip("The index lists this digest; the registry has no manifest for it.")
+        self.copy.setEnabled(False)
+
     def copy_as(self, kind: str) -> None:
         """Put `kind` (a copy_formats.COPY_FORMATS kind) of this manifest on the clipboard."""
         if self.fetched is not None:
@@ -131,7 +152,13 @@ class DigestLine(QWidget):
 
 
 class SummaryPanel(QWidget):
+    """Signals:
+    copied(str): something was put on the clipboard.
+    open_digest(str): the person opened the subject's digest.
+    """
+
     copied = Signal(str)
+    open_digest = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,10 +182,17 @@ class SummaryPanel(QWidget):
         self.kind.copied.connect(self.copied)
         self.size_label = _selectable(QLabel())
         self.created = _selectable(QLabel())
+        self.subject = SubjectLine()
+        self.subject.open_digest.connect(self.open_digest)
+        self.subject.digest.copied.connect(self.copied)
+        self.annotations = ElidedLabel()
+        self.annotations.setObjectName("annotations")
+        self.annotations.copied.connect(self.copied)
         self.aliases = _selectable(QLabel())
         self.aliases.setWordWrap(True)  # many tags wrap rather than widen the window
         self.warnings = plain(QLabel())
         self.warnings.setWordWrap(True)
+        self.warnings.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.warnings.setStyleSheet(f"color: {colours.warning()};")
         on_scheme_change(
             self.warnings, lambda: self.warnings.setStyleSheet(f"color: {colours.warning()};")
@@ -169,6 +203,8 @@ class SummaryPanel(QWidget):
         form.addRow("Platform digest", self.platform_digest)
         form.addRow("Size", self.size_label)
         form.addRow("Created", self.created)
+        form.addRow("Subject", self.subject)
+        form.addRow("Annotations", self.annotations)
         form.addRow("Also tagged", self.aliases)
         form.addRow("", self.warnings)
         self.form = form
@@ -185,63 +221,38 @@ class SummaryPanel(QWidget):
         self.reference.setText(str(ins.reference))
         self.digest.show_manifest(top)
         self.kind.setText(_describe_kind(top))
-        platform_shown = ins.index is not None and ins.image is not None
-        self.form.setRowVisible(self.platform_digest, platform_shown)
-        if platform_shown and ins.image is not None and ins.platform_entry is not None:
-            self.platform_digest.show_manifest(ins.image)
+        entry = ins.platform_entry
+        self.form.setRowVisible(self.platform_digest, ins.index is not None and entry is not None)
+        if entry is not None:
+            if ins.image is not None:
+                self.platform_digest.show_manifest(ins.image)
+            else:
+                self.platform_digest.show_missing(entry.digest)
             label = self.form.labelForField(self.platform_digest)
             if isinstance(label, QLabel):
-                plain(label).setText(f"{ins.platform_entry.platform or 'Entry'} digest")
-        image = ins.image_manifest
-        if image is not None:
-            self.size_label.setText(
-                f"{format_size(image.layers_size)} compressed in "
-                f"{plural(len(image.layers), 'layer')} ({image.layers_size:,} bytes)"
-            )
-        elif ins.index is not None:
-            self.size_label.setText(_count_entries(ins.index) or "no entries")
-        else:
-            self.size_label.setText(f"{plural(len(top.raw), 'byte')} of manifest")
-        config = ins.config.config if ins.config else None
-        local, utc = format_time(config.created if config else None)
-        if config and config.platform:
-            local += f"  ·  {config.platform}"
+                plain(label).setText(entry_field_label(entry))
+        self.size_label.setText(size_text(ins))
+        local, utc = created_text(ins)
         self.created.setText(local)
         self.created.setToolTip(tooltip(utc))
-        warnings = list(top.warnings) + (list(ins.image.warnings) if ins.image else [])
-        warnings = list(dict.fromkeys(warnings))
-        self.warnings.setVisible(bool(warnings))
-        self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
-
-
-def _count_entries(index: ImageIndex) -> str:
-    """Like "9 platforms, 2 attestations"; entries without a platform (a referrers fallback index)
-    are "entries", not platforms. One pass: an index may hold 20,000 entries."""
-    platforms = others = attestations = 0
-    for d in index.manifests:
-        if d.is_attestation:
-            attestations += 1
-        elif d.platform is None:
-            others += 1
-        else:
-            platforms += 1
-    parts = [plural(platforms, "platform")] if platforms else []
-    if others:
-        other = "other " if platforms else ""
-        parts.append(plural(others, f"{other}entry", f"{other}entries"))
-    if attestations:
-        parts.append(plural(attestations, "attestation"))
-    return ", ".join(parts)
+        manifest = top.manifest
+        subject = manifest.subject if isinstance(manifest, ImageIndex | ImageManifest) else None
+        self.form.setRowVisible(self.subject, subject is not None)
+        self.subject.show_subject(subject)
+        self.annotations.setText(annotations_text(manifest))
+        lines = notes_lines(ins)
+        self.warnings.setVisible(bool(lines))
+        self.warnings.setText("\n".join(lines))
 
 
 def _describe_kind(fetched: FetchedManifest) -> str:
     m = fetched.manifest
     name = mt.plain_name(fetched.media_type)
     if isinstance(m, ImageIndex):
-        counted = _count_entries(m)
-        return f"{name} — {counted}" if counted else f"{name} — no entries"
+        what = f" — artifact: {mt.plain_name(m.artifact_type)}" if m.artifact_type else ""
+        return f"{name}{what} — {count_entries(m)}"
     if isinstance(m, ImageManifest) and m.artifact_type:
         return f"{name} — artifact: {mt.plain_name(m.artifact_type)}"
     if isinstance(m, Schema1Manifest):
-        return name + " — shown read-only"
+        return name + " — deprecated, shown read-only"
     return name

@@ -110,9 +110,12 @@ ALIASES = entries("linux/x86_64", "linux/aarch64", "Linux/ARMHF")
         (WINDOWS, "windows/amd64:10.0.17763.1", "windows/amd64:10.0.17763.5576"),
         (WINDOWS, "windows/amd64:10.0.14393", None),
         (WINDOWS, "linux/amd64", "linux/amd64"),
-        # attestations only by name; entries without a platform never
+        # attestations only by name; entries without a platform last (containerd's
+        # FilterPlatforms keeps them, LimitManifests sorts them after the rest; skopeo agrees)
         (DOCKER_HUB_POSTGRES, "unknown/unknown", "unknown/unknown"),
-        (entries("-", "unknown/unknown"), "linux/amd64", None),
+        (entries("-", "unknown/unknown"), "linux/amd64", "-"),
+        (entries("-", "linux/arm/v6"), "linux/arm", "linux/arm/v6"),
+        (entries("-", "unknown/unknown"), "unknown/unknown", "unknown/unknown"),
         (entries("-", "linux/amd64"), "linux/amd64", "linux/amd64"),
         (entries(), "linux/amd64", None),
     ],

@@ -277,16 +277,21 @@ def push_all(url: str, headers: Mapping[str, str]) -> Content:
         pushed: set[tuple[str, str]] = set()
         for tag, manifest in build():
             _push_manifest(session, url, manifest, tag, pushed)
-            manifest.tags.append(tag)
-            content.refs[f"{manifest.repository}:{tag}"] = manifest
-            stack = [manifest]
-            while stack:
-                m = stack.pop()
-                content.by_digest[m.digest] = m
-                stack.extend(m.children)
-                for blob in ([m.config] if m.config else []) + m.layers:
-                    content.blobs[blob.digest] = blob
+            record(content, tag, manifest)
     return content
+
+
+def record(content: Content, tag: str, manifest: Manifest) -> None:
+    """Note in `content` that `manifest` was pushed as `tag`, with its children and blobs."""
+    manifest.tags.append(tag)
+    content.refs[f"{manifest.repository}:{tag}"] = manifest
+    stack = [manifest]
+    while stack:
+        m = stack.pop()
+        content.by_digest[m.digest] = m
+        stack.extend(m.children)
+        for blob in ([m.config] if m.config else []) + m.layers:
+            content.blobs[blob.digest] = blob
 
 
 def _check(resp: requests.Response, what: str) -> None:

@@ -33,6 +33,7 @@ from .content import (
     artifact,
     attestation,
     gzip_tar,
+    record,
     sha256,
 )
 
@@ -236,15 +237,7 @@ def push_kinds(url: str, headers: Mapping[str, str] | None = None) -> Content:
         pushed: set[tuple[str, str]] = set()
         for tag, manifest in kinds():
             _push_manifest(session, url, manifest, tag, pushed)
-            manifest.tags.append(tag)
-            content.refs[f"{manifest.repository}:{tag}"] = manifest
-            stack = [manifest]
-            while stack:
-                m = stack.pop()
-                content.by_digest[m.digest] = m
-                stack.extend(m.children)
-                for blob in ([m.config] if m.config else []) + m.layers:
-                    content.blobs[blob.digest] = blob
+            record(content, tag, manifest)
         repo = KINDS_REPOSITORY
         lost = content[f"{repo}:missing-child"].children[-1]
         config = content[f"{repo}:missing-config"].config

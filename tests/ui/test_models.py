@@ -91,7 +91,7 @@ def test_history_marks_empty_steps() -> None:
 
 def test_platform_rows_group_attestations_in_one_pass() -> None:
     from acr_desktop.registry.manifest import ImageIndex
-    from acr_desktop.ui.models import platform_rows
+    from acr_desktop.ui.insp_levels import platform_rows
 
     def attestation(n: int, subject: str) -> Descriptor:
         annotations = {

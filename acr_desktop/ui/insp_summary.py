@@ -1,0 +1,130 @@
+"""The summary's words for every kind of content: the entry chosen, size and created (schema 1,
+a missing config), the subject with a way to open it, annotations, and the notes (a deprecated
+format, a platform chosen by fallback, what is missing)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from acr_desktop.index_entries import count_entries
+from acr_desktop.registry import mediatypes as mt
+from acr_desktop.registry.manifest import Descriptor, ImageIndex, ImageManifest
+from acr_desktop.text import format_size, format_time, plural
+from acr_desktop.ui.elided_label import ElidedLabel
+from acr_desktop.ui.insp_words import MISSING_CONFIG, missing_entry
+
+if TYPE_CHECKING:
+    from acr_desktop.inspection import Inspection
+    from acr_desktop.registry.manifest import Manifest
+
+EMPTY = "—"
+_ENTRY_NOUNS = {
+    "attestation": "Attestation",
+    "builder": "Builder record",
+    "reference": "Record",
+    "index": "Nested index",
+    "artifact": "Artifact",
+    "entry": "Entry",
+}
+
+
+def entry_field_label(entry: Descriptor) -> str:
+    """The summary's label for the chosen entry's digest: "linux/arm64 digest", "Attestation
+    digest", "Nested index digest" …"""
+    if entry.kind == "platform" and entry.platform is not None:
+        return f"{entry.platform.display()} digest"
+    return f"{_ENTRY_NOUNS.get(entry.kind, 'Entry')} digest"
+
+
+def size_text(ins: Inspection) -> str:
+    image, s1 = ins.image_manifest, ins.schema1
+    if image is not None:
+        return (
+            f"{format_size(image.layers_size)} compressed in "
+            f"{plural(len(image.layers), 'layer')} ({image.layers_size:,} bytes)"
+        )
+    if s1 is not None:
+        return f"{plural(len(s1.layers), 'layer')}; schema 1 gives no layer sizes"
+    nested = ins.chosen_index
+    if nested is not None:
+        return f"nested index: {count_entries(nested)}"
+    if ins.index is not None:
+        return count_entries(ins.index)
+    return f"{plural(len(ins.top.raw), 'byte')} of manifest"
+
+
+def created_text(ins: Inspection) -> tuple[str, str]:
+    """(local time · platform, UTC) — or why it is not known."""
+    if ins.missing_config is not None:
+        return f"{EMPTY} ({MISSING_CONFIG})", MISSING_CONFIG
+    s1 = ins.schema1
+    if s1 is not None:
+        top = s1.layers[-1] if s1.layers else None
+        local, utc = format_time(top.created if top else None)
+        return (f"{local}  ·  {s1.architecture}" if s1.architecture else local), utc
+    config = ins.config.config if ins.config else None
+    local, utc = format_time(config.created if config else None)
+    if config and config.platform:
+        local += f"  ·  {config.platform}"
+    return local, utc
+
+
+def annotations_text(manifest: Manifest) -> str:
+    """ "key=value; key=value" (the tooltip has them all), "—" when none."""
+    found = manifest.annotations if isinstance(manifest, ImageIndex | ImageManifest) else {}
+    return "; ".join(f"{k}={v}" for k, v in found.items()) or EMPTY
+
+
+def notes_lines(ins: Inspection) -> list[str]:
+    """The warnings of the manifests fetched, what is missing, and the notes."""
+    lines = [f"⚠ {w}" for w in ins.top.warnings]
+    if ins.image is not None and ins.image is not ins.top:
+        lines += [f"⚠ {w}" for w in ins.image.warnings]
+    missing = missing_entry(ins)
+    if missing is not None:
+        lines.append(f"⚠ {missing}")
+    if ins.missing_config is not None:
+        lines.append(
+            f"⚠ The manifest was fetched and verified, but {MISSING_CONFIG}: no config, "
+            "no history, no creation date."
+        )
+    lines += [f"Note: {note}" for note in ins.notes]
+    return list(dict.fromkeys(lines))
+
+
+class SubjectLine(QWidget):
+    """The manifest this one is about (`subject`): its digest and type, and Open.
+
+    Signals:
+    open_digest(str): the person opened the subject.
+    """
+
+    open_digest = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.digest = ElidedLabel()
+        self.digest.setObjectName("subject")
+        self.open = QPushButton("Open")
+        self.open.setToolTip("Inspect the subject in this repository")
+        self.open.clicked.connect(self._open)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.digest, 1)
+        row.addWidget(self.open)
+        self._subject: Descriptor | None = None
+
+    def show_subject(self, subject: Descriptor | None) -> None:
+        self._subject = subject
+        if subject is None:
+            self.digest.setText(EMPTY)
+            return
+        self.digest.setText(subject.digest)  # what Copy copies
+        self.digest.setToolTip(f"{subject.digest}\n{mt.plain_name(subject.media_type)}")
+
+    def _open(self) -> None:
+        if self._subject is not None:
+            self.open_digest.emit(self._subject.digest)
