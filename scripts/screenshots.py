@@ -13,14 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import keyring.backends.fail  # noqa: E402
+import requests  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from acr_desktop.credentials import CredentialStore  # noqa: E402
 from acr_desktop.ui.main_window import MainWindow  # noqa: E402
 from acr_desktop.ui.preferences import Preferences  # noqa: E402
-import requests  # noqa: E402
-
 from tests.rig import Registry, TokenServer, push_all  # noqa: E402
 from tests.rig.content import _push_manifest, image, index  # noqa: E402
 from tests.ui.test_window_fit import DEEP_REPO, NINE  # noqa: E402

@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 export QT_QPA_PLATFORM=offscreen
 V=.venv/bin
-echo "== ruff"; $V/ruff check . && $V/ruff format --check .
+# Two commands, not `a && b`: under `set -e` a failing `a` in `a && b` would not stop the run.
+echo "== ruff"; $V/ruff check .
+$V/ruff format --check .
 echo "== mypy"; $V/mypy
 # An outer bound: a hang in C code (where pytest-timeout's signal cannot reach) must fail the run,
 # not hold CI until its own limit.
