@@ -1,5 +1,9 @@
-"""A one-line label for long registry text (references, digests) that elides in the middle
-instead of widening the window; the full text is in its tooltip and is what Copy copies."""
+"""A one-line label for long registry text (references, digests, annotations) that elides in the
+middle instead of widening the window; the full text is in its tooltip and is what Copy copies.
+
+Whatever the text holds, it is drawn as one line of plain text: line breaks as ⏎, control and
+bidi characters by name (`plain.one_line`), so a hostile registry can neither make the window
+taller nor make a name read backwards."""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from PySide6.QtGui import QAction, QKeySequence, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMenu, QStyle, QStyleOption, QWidget
 
 from acr_desktop.ui.clipboard import copy_text
-from acr_desktop.ui.plain import plain, tooltip
+from acr_desktop.ui.plain import one_line, plain, tooltip
 
 MIN_WIDTH = 80  # what the label asks of the layout at least, whatever its text
 PREFERRED_WIDTH = 420  # what it asks for at most: a long text elides rather than widens
+KEEP = 1000  # characters kept at each end of what is drawn (a 100,000-character text elides fast)
 
 
 class ElidedLabel(QLabel):
@@ -34,16 +39,24 @@ class ElidedLabel(QLabel):
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy)
         self.addAction(copy)
+        self._line = ""  # the text as one line, both ends of it when it is very long
 
     def setText(self, text: str) -> None:
         super().setText(text)
-        self.setToolTip(tooltip(text))
+        line = one_line(text)
+        self._line = line if len(line) <= 2 * KEEP else f"{line[:KEEP]}…{line[-KEEP:]}"
+        self.setToolTip(text)
         self.updateGeometry()
+        self.update()
+
+    def setToolTip(self, text: str) -> None:
+        """Registry text for a tooltip: shown literally and cut when very long, whoever sets it."""
+        super().setToolTip(tooltip(text))
 
     def shown_text(self) -> str:
         """What is drawn at the current width (with "…" in the middle when it does not fit)."""
         return self.fontMetrics().elidedText(
-            self.text(), Qt.TextElideMode.ElideMiddle, max(self.contentsRect().width(), 0)
+            self._line, Qt.TextElideMode.ElideMiddle, max(self.contentsRect().width(), 0)
         )
 
     def copy(self) -> None:
@@ -51,12 +64,17 @@ class ElidedLabel(QLabel):
             copy_text(self.text())
             self.copied.emit(self.text())
 
+    def _height(self) -> int:
+        """One line, whatever the text: a text of many lines is drawn on one."""
+        margins = self.contentsMargins()
+        return self.fontMetrics().height() + margins.top() + margins.bottom() + 2 * self.margin()
+
     def minimumSizeHint(self) -> QSize:
-        return QSize(MIN_WIDTH, super().minimumSizeHint().height())
+        return QSize(MIN_WIDTH, self._height())
 
     def sizeHint(self) -> QSize:
-        width = self.fontMetrics().horizontalAdvance(self.text()) + 8
-        return QSize(min(width, PREFERRED_WIDTH), super().sizeHint().height())
+        width = self.fontMetrics().horizontalAdvance(self._line[: 2 * PREFERRED_WIDTH]) + 8
+        return QSize(min(width, PREFERRED_WIDTH), self._height())
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)

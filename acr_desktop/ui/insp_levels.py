@@ -19,13 +19,18 @@ Trail = tuple["Inspection", ...]
 
 
 def platform_rows(
-    index: ImageIndex, *, references: bool = False, missing: str | None = None
+    index: ImageIndex,
+    *,
+    references: bool = False,
+    missing: str | None = None,
+    unreadable: bool = False,
 ) -> list[PlatformRow]:
     """One row per entry in its own right with the attestations that describe it, in one pass
     over the index (an index may hold 20,000 entries); with `references` (or when there is
     nothing else) attestations and builder records get rows of their own. Rows are labelled
     ("attestation for linux/amd64", "index", "artifact: …") unless every row is a platform.
-    `missing`: the digest of an entry whose manifest the registry does not have."""
+    `missing`: the digest of an entry whose manifest the registry does not have (or sent
+    `unreadable`)."""
     by_subject: dict[str, list[Descriptor]] = {}
     shown: list[Descriptor] = []
     for entry in index.manifests:
@@ -43,6 +48,7 @@ def platform_rows(
             tuple(by_subject.get(d.digest, ())),
             entry_label(d, named) if labelled else None,
             d.digest == missing,
+            unreadable and d.digest == missing,
         )
         for d in shown
     ]
@@ -84,8 +90,20 @@ def level_of(ins: Inspection, trail: Trail = (), *, references: bool = False) ->
     index = trail[-1].chosen_index if trail else ins.index
     if index is None:
         return None
-    missing = ins.platform_entry.digest if ins.missing_child and ins.platform_entry else None
-    return Level(index, platform_rows(index, references=references, missing=missing), trail)
+    missing, unreadable = missing_of(ins)
+    rows = platform_rows(index, references=references, missing=missing, unreadable=unreadable)
+    return Level(index, rows, trail)
+
+
+def missing_of(ins: Inspection) -> tuple[str | None, bool]:
+    """The digest of the chosen entry when its manifest is missing or unreadable, and whether
+    it is unreadable."""
+    from acr_desktop.registry.errors import NotFound
+
+    entry, problem = ins.platform_entry, ins.missing_child
+    if entry is None or problem is None:
+        return None, False
+    return entry.digest, not isinstance(problem, NotFound)
 
 
 def arrived(ins: Inspection, trail: Trail) -> Trail:

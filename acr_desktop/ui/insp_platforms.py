@@ -36,7 +36,7 @@ SAMPLES = (  # widths from the font for a huge index (measuring every cell would
     "Architecture",
     "Variant",
     "10.0.20348.2340",
-    "sha256:0123456789ab",
+    "0123456789ab",
     "Manifest size",
     "2 attestations",
 )

@@ -9,6 +9,7 @@ from acr_desktop.index_entries import entry_label
 from acr_desktop.registry.image_config import HistoryStep
 from acr_desktop.registry.manifest import Descriptor, ImageIndex
 from acr_desktop.text import format_size, plural, short_digest
+from acr_desktop.ui.insp_received import entry_problem, unreadable
 from acr_desktop.ui.models import LayerRow, foreign_words
 
 if TYPE_CHECKING:
@@ -58,10 +59,17 @@ def crumb_text(trail: tuple[Inspection, ...]) -> str:
 def missing_entry(ins: Inspection) -> str | None:
     """The sentence for a chosen entry the registry has no manifest for."""
     entry = ins.platform_entry
-    if ins.missing_child is None or entry is None:
+    problem = entry_problem(ins)
+    if problem is None or entry is None:
         return None
+    which = f"{entry_label(entry)} ({short_digest(entry.digest)})"
+    if problem == "unreadable":
+        return (
+            f"The manifest of {which} was received but cannot be read: "
+            f"{ins.missing_child.sentence if ins.missing_child else ''}"
+        ).strip()
     return (
-        f"The registry has no manifest for {entry_label(entry)} ({short_digest(entry.digest)}): "
+        f"The registry has no manifest for {which}: "
         "the index lists it, but it is missing (a partial mirror, or a platform cleaned up)."
     )
 
@@ -103,6 +111,8 @@ def _why_no_layers(ins: Inspection, inside: bool) -> str:
     missing = missing_entry(ins)
     if missing is not None:
         return missing[0].lower() + missing[1:]
+    if unreadable(ins.image or ins.top):
+        return "the manifest cannot be read (the note above says why); its exact bytes are shown."
     if ins.chosen_index is not None:
         where = "its entries are listed above" if inside else "press Enter on its row to open it"
         return f"this entry is an index; {where}."

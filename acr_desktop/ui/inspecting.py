@@ -23,7 +23,8 @@ CHANNEL = "inspect"
 
 def warm_up_imports() -> None:
     """Import the network stack off the UI thread, so the first inspect does not pay for it."""
-    import acr_desktop.inspection  # noqa: F401
+    import acr_desktop.inspection
+    import acr_desktop.ui.insp_received  # noqa: F401
 
 
 class InspectController(QObject):
@@ -77,9 +78,9 @@ class InspectController(QObject):
         client = self._client()
 
         def work() -> Inspection:
-            from acr_desktop.inspection import inspect
+            from acr_desktop.ui.insp_received import inspect_readable
 
-            return inspect(client, ref)
+            return inspect_readable(client, ref)
 
         self._start(work, f"Inspecting {ref}…")
 
@@ -115,9 +116,9 @@ class InspectController(QObject):
         outer = outermost(ins, self.trail)
 
         def work() -> tuple[Inspection, Level | None]:
-            from acr_desktop.inspection import inspect_entry
+            from acr_desktop.ui.insp_received import inspect_entry_readable
 
-            found = compose(inspect_entry(client, ins.reference, within, entry), outer)
+            found = compose(inspect_entry_readable(client, ins.reference, within, entry), outer)
             after = arrived(found, trail)
             return found, level_of(found, after)  # rows made here: an index may be huge
 

@@ -20,7 +20,7 @@ from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
 from acr_desktop.ui.config_view import ConfigView, HistoryView
 from acr_desktop.ui.insp_layout import LoadingBanner, restore_splitter, steady_splitter
-from acr_desktop.ui.insp_levels import Level, arrived, level_of, platform_rows
+from acr_desktop.ui.insp_levels import Level, arrived, level_of, missing_of, platform_rows
 from acr_desktop.ui.insp_platforms import PlatformsPanel
 from acr_desktop.ui.insp_referrers import ReferrersPanel, Subject
 from acr_desktop.ui.insp_words import documents_of, history_note, layer_rows, layers_total
@@ -176,8 +176,10 @@ class Inspector(QWidget):
         self._tab_changed(self.tabs.currentIndex())
 
     def _relisted(self, level: Level, ins: Inspection, references: bool) -> Level:
-        missing = ins.platform_entry.digest if ins.missing_child and ins.platform_entry else None
-        rows = platform_rows(level.index, references=references, missing=missing)
+        missing, unreadable = missing_of(ins)
+        rows = platform_rows(
+            level.index, references=references, missing=missing, unreadable=unreadable
+        )
         return Level(level.index, rows, level.trail)
 
     def _list_references(self, on: bool) -> None:

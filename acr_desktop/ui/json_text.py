@@ -164,6 +164,15 @@ class PreparedDocument:
         return self.exact if exact or self.pretty is None else self.pretty
 
 
+# Inside JSON strings, what would act rather than show (bidi controls that reverse a line, C1
+# controls, line and paragraph separators): pretty-printed as \u escapes, still valid JSON.
+_ACTING = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _escape_acting(text: str) -> str:
+    return _ACTING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def prepare(raw: bytes) -> PreparedDocument:
     """Decode and pretty-print `raw` (the slow part of showing a big manifest; thread-safe)."""
     # The parsed tree holds no cycles and is gone before this returns: without the collector,
@@ -171,7 +180,9 @@ def prepare(raw: bytes) -> PreparedDocument:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        pretty: str | None = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+        pretty: str | None = _escape_acting(
+            json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+        )
     except (ValueError, RecursionError):
         pretty = None
     finally:

@@ -22,7 +22,7 @@ from acr_desktop.ui.inspecting import InspectController, warm_up_imports
 from acr_desktop.ui.message_bar import MessageBar
 from acr_desktop.ui.messages import NextStep, describe, rate_limited
 from acr_desktop.ui.navigator import Navigator
-from acr_desktop.ui.plain import plain
+from acr_desktop.ui.plain import one_line, plain
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.providers import new_client, new_store
 from acr_desktop.ui.reference_bar import ReferenceBar
@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
             self.rate_label,
             client=lambda: self.client,
             current=lambda: self.inspecting.current,
-            open_reference=self._open_reference,
+            open_reference=lambda ref, record: self.open(ref, record=record),
             open_text=self._open_text,
         )
         self.navigator = Navigator(self.runner, lambda: self.client, self.sign_in.apply)
@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             first_size(self)
         self.reference_bar.set_recent(self.preferences.recent())
-        restore_splitter(self.split, self.preferences.window_split())
+        self._saved_split = self.preferences.window_split()  # restored once shown: see showEvent
         self._registries_listed = self.known_registries()
         self.navigator.set_registries(self._registries_listed)
         self.browsing.update_navigation()
@@ -294,9 +294,6 @@ class MainWindow(QMainWindow):
         self.sign_in.open_connection_settings(self.navigator.registry)
 
     # -- reactions -----------------------------------------------------------------------------
-    def _open_reference(self, ref: Reference, record: bool) -> None:
-        self.open(ref, record=record)
-
     def _signed_in(self, registry: str) -> None:
         if self.current is not None and self.current.registry == registry:
             self.inspect(self.current)
@@ -317,7 +314,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.inspector)
         self.inspector.show_inspection(ins, self.inspecting.platform_rows)
         self.status.setText(f"{ins.top.reference.pinned()}  ·  {self.inspecting.elapsed_ms:.0f} ms")
-        self.setWindowTitle(f"{ins.reference} — ACR Desktop")
+        self.setWindowTitle(f"{one_line(str(ins.reference))} — ACR Desktop")
         if not self.navigator.registry_box.currentText():
             self.navigator.registry_box.setEditText(ins.reference.registry)  # ready to browse
         self.browsing.show_rate_limit(ins.reference.registry)
@@ -386,6 +383,9 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._placed:  # the frame is known now: a restored geometry may hang off
             self._placed = True
+            # The divider too: before the window has its size the splitter is too narrow for
+            # the saved widths beside the panes' minimums, and would squeeze them.
+            restore_splitter(self.split, self._saved_split)
             QTimer.singleShot(0, self, lambda: keep_on_screen(self))
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -24,7 +24,7 @@ from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.image_config import HistoryStep
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.text import format_size, format_time, plural, short_digest
-from acr_desktop.ui.plain import tooltip
+from acr_desktop.ui.plain import list_entry, tooltip
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -101,6 +101,8 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
         value = self.cell(number, row, index.column(), role)
         if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str):
             return tooltip(value)  # registry text: shown as it is, never as markup
+        if role == Qt.ItemDataRole.DisplayRole and isinstance(value, str):
+            return list_entry(value)  # one line; bidi and control characters by name
         return value
 
     def cell(self, number: int, row: Row, column: int, role: int) -> Any:
@@ -175,7 +177,8 @@ class PlatformRow:
     descriptor: Descriptor
     attestations: tuple[Descriptor, ...] = ()
     label: str | None = None  # what the entry is, when not every row is a platform
-    missing: bool = False  # the registry has no manifest for this entry
+    missing: bool = False  # the registry has no manifest for this entry (or none readable)
+    unreadable: bool = False  # its manifest arrived but cannot be read
 
     @cached_property
     def texts(self) -> tuple[str, ...]:
@@ -184,19 +187,23 @@ class PlatformRow:
         p = d.platform if d.kind == "platform" else None
         first = self.label if self.label is not None else ((p.os or EMPTY) if p else EMPTY)
         if self.missing:
-            first = f"{first} ⚠ missing"  # the tooltip says it whole
+            flag = "unreadable" if self.unreadable else "missing"
+            first = f"{first} ⚠ {flag}"  # the tooltip says it whole
         return (
             first,
             (p.architecture or EMPTY) if p else EMPTY,
             (p.variant or EMPTY) if p else EMPTY,
             (p.os_version or EMPTY) if p else EMPTY,
-            short_digest(d.digest),
+            # The hex start only, as `docker images` shows an ID: a narrow column then still
+            # shows what tells entries apart (the whole digest is in the tooltip and on copy).
+            short_digest(d.digest).partition(":")[2] or d.digest,
             format_size(d.size),
             plural(len(self.attestations), "attestation") if self.attestations else EMPTY,
         )
 
 
 MISSING_ENTRY = "Missing: the index lists this entry, but the registry has no manifest for it."
+UNREADABLE_ENTRY = "Unreadable: the registry sent this entry's manifest, but it cannot be read."
 
 
 class PlatformsModel(RowsModel[PlatformRow]):
@@ -242,7 +249,7 @@ class PlatformsModel(RowsModel[PlatformRow]):
             return d.size if column == self.COL_SIZE else values[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_OS and row.missing:
-                return MISSING_ENTRY
+                return UNREADABLE_ENTRY if row.unreadable else MISSING_ENTRY
             if column == self.COL_OS and row.label:
                 return values[column]
             if column == self.COL_DIGEST:

@@ -1,6 +1,7 @@
 """The navigator's tag pane: one repository's tags, loaded page by page in the worker, filtered
 and ordered, with a count that follows the filter and a Stop for the listing. A tag opens (and
-copies) on the registry and repository it was listed from."""
+copies) on the registry and repository it was listed from — when it is a tag at all: a name no
+registry may give (markup, a line break, 5,000 characters) is listed, but never opened."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -20,15 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from acr_desktop.registry.acr import TagInfo, is_acr_host
-from acr_desktop.registry.reference import Reference
+from acr_desktop.registry.errors import InvalidReference
+from acr_desktop.registry.reference import Reference, parse_reference
 from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.elided_label import ElidedLabel
 from acr_desktop.ui.messages import describe
 from acr_desktop.ui.models import OBJECT_ROLE
 from acr_desktop.ui.nav_jobs import TagsResult, list_tags
 from acr_desktop.ui.nav_message import message_label
 from acr_desktop.ui.nav_views import TagTable
 from acr_desktop.ui.nav_words import STOPPED, tag_count
-from acr_desktop.ui.plain import plain
+from acr_desktop.ui.plain import list_entry
 from acr_desktop.ui.tags_model import TagsModel
 from acr_desktop.ui.worker import JobRunner
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 CHANNEL = "tags"
 ORDERS = ("Newest versions first", "Oldest versions first", "Recently updated")
+TAG_COLUMN_CHARS = 60  # the tag column's width at most; a longer tag elides
 
 
 class TagPane(QWidget):
@@ -65,10 +68,12 @@ class TagPane(QWidget):
         self._loading = False
         self._acr = False
         self._lines: list[str] = []  # said below the count: the cap, a note, an error
+        self._refused = ""  # why the tag last opened could not be
         self._build()
 
     def _build(self) -> None:
-        self.title = plain(QLabel("Tags"))  # names a repository: plain, bold by font
+        self.title = ElidedLabel()  # names a repository: one plain line, bold by font
+        self.title.setText("Tags")
         bold = self.title.font()
         bold.setBold(True)
         self.title.setFont(bold)
@@ -135,7 +140,7 @@ class TagPane(QWidget):
         title, the filter and what the status says."""
         self.runner.cancel(CHANNEL)
         self.source = None
-        self._loading, self._acr, self._lines = False, False, []
+        self._loading, self._acr, self._lines, self._refused = False, False, [], ""
         self.title.setText("Tags")
         self.filter.clear()
         self._filter_timer.stop()
@@ -163,7 +168,7 @@ class TagPane(QWidget):
         """List `repository`'s tags on `registry` (replacing the list shown)."""
         key = self.source = (registry, repository)
         self.title.setText(f"Tags of {repository}")
-        self._loading, self._acr, self._lines = True, False, []
+        self._loading, self._acr, self._lines, self._refused = True, False, [], ""
         self.model.clear()
         self.prepare(registry)
         client = self.client()
@@ -199,6 +204,9 @@ class TagPane(QWidget):
         for column in range(TagsModel.COL_UPDATED, TagsModel.COL_LOCKS + 1):
             self.table.setColumnHidden(column, not metadata)
         self.table.resizeColumnToContents(TagsModel.COL_TAG)
+        widest = self.fontMetrics().horizontalAdvance("x") * TAG_COLUMN_CHARS
+        if self.table.columnWidth(TagsModel.COL_TAG) > widest:  # a 5,000-character tag
+            self.table.setColumnWidth(TagsModel.COL_TAG, widest)
         self._show_status()
 
     def _failed(self, key: tuple[str, str], exc: Any) -> None:
@@ -214,7 +222,7 @@ class TagPane(QWidget):
         if self.source is None:
             self.status.setText("")
             return
-        lines = list(self._lines)
+        lines = [*self._lines, self._refused] if self._refused else list(self._lines)
         if self.model.total() or not lines:
             counts = self.model.counts()
             head = tag_count(counts.shown, counts.total, counts.kinds)
@@ -235,8 +243,18 @@ class TagPane(QWidget):
 
     def _open(self, index: QModelIndex) -> None:
         ref = self.reference_at(index)
-        if ref is not None:
-            self.reference_chosen.emit(ref)
+        if ref is None:
+            return
+        try:
+            parse_reference(str(ref))
+        except InvalidReference:
+            name = list_entry(ref.tag or "", 40)
+            self._refused = f"“{name}” is not a valid tag name, so it cannot be opened."
+            self._show_status()
+            return
+        self._refused = ""
+        self._show_status()
+        self.reference_chosen.emit(ref)
 
     def _copy(self, index: QModelIndex) -> None:
         ref = self.reference_at(index)

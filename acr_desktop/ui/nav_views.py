@@ -9,9 +9,21 @@ Signals (of both views):
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal, SignalInstance
+from typing import Any
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QListView, QTableView, QWidget
+
+from acr_desktop.ui.plain import list_entry
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
@@ -49,6 +61,21 @@ def _key(
     (copy if event.matches(QKeySequence.StandardKey.Copy) else opened).emit(index)
     event.accept()
     return True
+
+
+class ListedNames(QSortFilterProxyModel):
+    """Names from a registry, filtered; each shown on one line (`plain.list_entry`). The name
+    itself is `EditRole`."""
+
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        value = super().data(index, role)
+        if role == Qt.ItemDataRole.DisplayRole and isinstance(value, str):
+            return list_entry(value)
+        return value
 
 
 class RepositoryList(QListView):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, QStringListModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -24,14 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from acr_desktop.registry import errors
-from acr_desktop.registry.reference import normalize_registry
+from acr_desktop.registry.reference import normalize_registry, parse_reference
 from acr_desktop.ui.clipboard import copy_text
 from acr_desktop.ui.messages import describe
 from acr_desktop.ui.nav_jobs import list_catalog
 from acr_desktop.ui.nav_message import message_label
 from acr_desktop.ui.nav_tags import TagPane
-from acr_desktop.ui.nav_views import RepositoryList
+from acr_desktop.ui.nav_views import ListedNames, RepositoryList
 from acr_desktop.ui.nav_words import STOPPED, repository_count
+from acr_desktop.ui.plain import list_entry
 from acr_desktop.ui.worker import JobRunner
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Navigator(QWidget):
         self._repo_seen: set[str] = set()  # names in repo_model
         self._repo_loading = False
         self._repo_lines: list[str] | None = None  # below the count; None: nothing listed
+        self._repo_refused = ""  # why the repository last opened could not be
         self._busy = False
         self.tag_pane = TagPane(runner, client, prepare)
         self.tag_pane.reference_chosen.connect(self.reference_chosen)
@@ -105,7 +107,7 @@ class Navigator(QWidget):
 
         self.repo_filter = QLineEdit(placeholderText="Filter repositories")
         self.repo_model = QStringListModel(self)
-        self.repo_proxy = QSortFilterProxyModel(self)
+        self.repo_proxy = ListedNames(self)
         self.repo_proxy.setSourceModel(self.repo_model)
         self.repo_proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.repo_filter.textChanged.connect(self.repo_proxy.setFilterFixedString)
@@ -221,7 +223,7 @@ class Navigator(QWidget):
         self._repo_seen = set()
         self.repo_model.setStringList([])
         self.repo_filter.clear()
-        self._repo_loading, self._repo_lines = False, None
+        self._repo_loading, self._repo_lines, self._repo_refused = False, None, ""
         self._show_repo_status()
         self.tag_pane.clear()
 
@@ -259,7 +261,7 @@ class Navigator(QWidget):
         if self._repo_loading:
             self.repo_status.setText("Loading repositories…" + (f" {total:,}" if total else ""))
             return
-        lines = list(self._repo_lines or [])
+        lines = [*(self._repo_lines or []), *([self._repo_refused] if self._repo_refused else [])]
         if self._repo_lines is not None and (total or not lines):
             lines.insert(0, repository_count(self.repo_proxy.rowCount(), total))
         self.repo_status.setText("\n".join(lines))
@@ -277,12 +279,26 @@ class Navigator(QWidget):
             model.setData(model.index(first + offset), name)
 
     def _repository_opened(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.load_tags(str(index.data()))
+        """List the tags of the repository at `index` — when a registry could have one of that
+        name: a catalog may list anything (markup, a line break, 100,000 characters)."""
+        if not index.isValid():
+            return
+        name = str(index.data(Qt.ItemDataRole.EditRole))
+        try:
+            parse_reference(f"{self.registry or 'localhost'}/{name}")
+        except errors.InvalidReference:
+            shown = list_entry(name, 40)
+            self._repo_refused = (
+                f"“{shown}” is not a valid repository name, so it cannot be opened."
+            )
+        else:
+            self._repo_refused = ""
+            self.load_tags(name)
+        self._show_repo_status()
 
     def _copy_repository(self, index: QModelIndex) -> None:
         if index.isValid() and self.registry:
-            text = f"{self.registry}/{index.data()}"
+            text = f"{self.registry}/{index.data(Qt.ItemDataRole.EditRole)}"
             copy_text(text)
             self.copied.emit(text)
 

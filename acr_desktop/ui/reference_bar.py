@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QSizePolicy, QWidget
 
+from acr_desktop.ui.plain import tooltip
 from acr_desktop.ui.preferences import MAX_RECENT
 
 
@@ -41,7 +42,7 @@ class ReferenceBar(QLineEdit):
         if self.text() != text:
             self.setText(text)
         self.setCursorPosition(0)  # the start of a long reference: its registry and path
-        self.setToolTip(text)
+        self.setToolTip(tooltip(text))
 
     def set_recent(self, references: list[str]) -> None:
         self.recent_model.setStringList(references[:MAX_RECENT])

@@ -83,7 +83,7 @@ def window_frame(
     for number, widget in enumerate(bar):
         row.addWidget(widget, 1 if number == 2 else 0)
     main = QWidget()
-    main.setMinimumWidth(320)
+    main.setMinimumWidth(520)  # the inspector: its tables (280) beside the JSON (200), and margins
     column = QVBoxLayout(main)
     column.setContentsMargins(0, 0, 0, 0)
     column.addWidget(message_bar)

@@ -26,6 +26,7 @@ from acr_desktop.registry.schema1 import Schema1Manifest
 from acr_desktop.ui import colours
 from acr_desktop.ui.clipboard import copy_text
 from acr_desktop.ui.elided_label import ElidedLabel
+from acr_desktop.ui.insp_received import entry_problem, unreadable
 from acr_desktop.ui.insp_summary import (
     SubjectLine,
     annotations_text,
@@ -130,17 +131,26 @@ class DigestLine(QWidget):
         else:
             self.mark.setText("computed")
             self.mark.setToolTip(
-                "Computed from the exact bytes received; the registry sent no digest to compare."
+                "Computed from the exact bytes received; they cannot be read, so nothing was "
+                "compared with it."
+                if unreadable(fetched)
+                else "Computed from the exact bytes received; the registry sent no digest to "
+                "compare."
             )
 
-    def show_missing(self, digest: str) -> None:
-        """An entry the index lists but the registry does not have: its digest, flagged."""
+    def show_missing(self, digest: str, *, unreadable: bool = False) -> None:
+        """An entry the index lists but the registry does not have (or sent `unreadable`):
+        its digest, flagged."""
         self.fetched = None
         self.digest.setText(digest)
-        self.mark.setText(
-            f"<span style='color:{colours.warning()}'>⚠ missing from the registry</span>"
+        what = "cannot be read" if unreadable else "missing from the registry"
+        self.mark.setText(f"<span style='color:{colours.warning()}'>⚠ {what}</span>")
+        self.mark.setToolTip(
+            "The index lists this digest; the registry sent a manifest for it that cannot be "
+            "read (the note below says why)."
+            if unreadable
+            else "The index lists this digest; the registry has no manifest for it."
         )
-        self.mark.setToolTip("The index lists this digest; the registry has no manifest for it.")
         self.copy.setEnabled(False)
 
     def copy_as(self, kind: str) -> None:
@@ -227,7 +237,9 @@ class SummaryPanel(QWidget):
             if ins.image is not None:
                 self.platform_digest.show_manifest(ins.image)
             else:
-                self.platform_digest.show_missing(entry.digest)
+                self.platform_digest.show_missing(
+                    entry.digest, unreadable=entry_problem(ins) == "unreadable"
+                )
             label = self.form.labelForField(self.platform_digest)
             if isinstance(label, QLabel):
                 plain(label).setText(entry_field_label(entry))
@@ -255,4 +267,6 @@ def _describe_kind(fetched: FetchedManifest) -> str:
         return f"{name} — artifact: {mt.plain_name(m.artifact_type)}"
     if isinstance(m, Schema1Manifest):
         return name + " — deprecated, shown read-only"
+    if unreadable(fetched):
+        return name + " — cannot be read, shown as received"
     return name

@@ -31,7 +31,7 @@ from acr_desktop.registry.acr import TagInfo
 from acr_desktop.text import short_digest
 from acr_desktop.ui.models import OBJECT_ROLE
 from acr_desktop.ui.nav_words import fallback_label, fallback_tooltip
-from acr_desktop.ui.plain import tooltip
+from acr_desktop.ui.plain import list_entry, tooltip
 from acr_desktop.ui.tag_order import fallback_kind
 
 Index = QModelIndex | QPersistentModelIndex
@@ -266,7 +266,7 @@ class TagsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole and column == self.COL_TAG:
             if i in self._fallbacks:
                 return fallback_label(self._names[i])
-            return self._names[i]  # the common case: no TagInfo made
+            return list_entry(self._names[i])  # the common case: no TagInfo made
         if i in self._fallbacks and role == Qt.ItemDataRole.ForegroundRole:
             return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)  # greyed
         if i in self._fallbacks and role == Qt.ItemDataRole.ToolTipRole and column == 0:

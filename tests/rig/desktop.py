@@ -79,11 +79,37 @@ class Desktop:
             self.run("xdotool", "key", "--clearmodifiers", key)
             time.sleep(0.15)
 
+    def keys(self, *keys: str) -> None:
+        """Several keys in one go (Tab, arrows: keys that open nothing that must be waited for)."""
+        self.run("xdotool", "key", "--clearmodifiers", "--delay", "40", *keys)
+        time.sleep(0.15)
+
     def type(self, text: str) -> None:
         self.run("xdotool", "type", "--delay", "5", text)
 
     def clipboard(self) -> str:
         return self.run("xclip", "-o", "-selection", "clipboard")
+
+    def wait_clipboard(self, expected: str, timeout: float = 10) -> None:
+        _wait(f"{expected!r} on the clipboard", lambda: self.clipboard() == expected, timeout)
+
+    def shown(self, title: str) -> bool:
+        """A window whose title holds `title` is on show."""
+        return bool(self.run("xdotool", "search", "--onlyvisible", "--name", title))
+
+    def wait_shown(self, title: str, shown: bool = True, timeout: float = 10) -> None:
+        what = f"a window {title!r} to be {'shown' if shown else 'gone'}"
+        _wait(what, lambda: self.shown(title) == shown, timeout)
+
+    def screenshot(self, path: Path) -> Path:
+        """The whole screen as a PNG, grabbed by Qt in a process of its own on this display."""
+        grab = (
+            "import sys; from PySide6.QtGui import QGuiApplication; app = QGuiApplication([]); "
+            "sys.exit(not app.primaryScreen().grabWindow(0).save(sys.argv[1]))"
+        )
+        env = self.env(QT_QPA_PLATFORM="xcb")
+        subprocess.run([sys.executable, "-c", grab, str(path)], env=env, timeout=30, check=True)
+        return path
 
     def stop(self) -> None:
         for process in reversed(self._processes):

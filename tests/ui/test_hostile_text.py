@@ -70,7 +70,7 @@ def test_markup_in_a_registry_error_is_shown_as_text(
     qtbot.keyClick(nav.registry_box.lineEdit(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "2 repositories" in nav.repo_status.text(), timeout=10_000)
     assert nav.repo_proxy.index(0, 0).data() == MARKUP  # a list entry: drawn as text anyway
-    nav.load_tags(MARKUP)  # as a click on that entry does
+    nav.load_tags(MARKUP)  # (a click refuses a name no registry may have: listed directly)
     qtbot.waitUntil(lambda: MARKUP in nav.tag_status.text(), timeout=10_000)
     assert_literal(nav.tag_status)
     assert_literal(nav.tags_title)
