@@ -1,16 +1,23 @@
-"""Render the window on the local test registry to PNGs under docs/screenshots/ (offscreen).
+"""Render the window on the local test registry to PNGs under docs/screenshots/ (offscreen, on
+a 1400×900 screen: the window keeps itself inside its screen).
 
-QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR]
+.venv/bin/python scripts/screenshots.py [OUT_DIR]
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+_SCREEN = Path(tempfile.mkdtemp()) / "screen.json"
+_SCREEN.write_text(json.dumps({"screens": [{"name": "S", "x": 0, "y": 0, "width": 1400,
+                                            "height": 900, "logicalDpi": 96}]}))  # fmt: skip
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 
 import keyring.backends.fail  # noqa: E402
 import requests  # noqa: E402

@@ -49,7 +49,9 @@ class PlatformsTable(RowTable):
         frame = 2 * self.frameWidth()
         header = self.horizontalHeader().sizeHint().height()
         row = self.verticalHeader().defaultSectionSize()
-        return frame + header + rows * row
+        # Room for a horizontal scrollbar too: on a narrow window it would hide a row.
+        scrollbar = self.horizontalScrollBar().sizeHint().height()
+        return frame + header + rows * row + scrollbar
 
     def rows_wanted(self) -> int:
         return max(FEWEST_ROWS, min(self.model().rowCount(), VISIBLE_ROWS))

@@ -25,9 +25,9 @@ from acr_desktop.registry.image_config import HistoryStep
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.text import format_size, format_time, plural, short_digest
 from acr_desktop.ui.plain import list_entry, tooltip
+from acr_desktop.ui.roles import OBJECT_ROLE, SORT_ROLE
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-OBJECT_ROLE = Qt.ItemDataRole.UserRole + 2
+__all__ = ["OBJECT_ROLE", "SORT_ROLE"]  # with the models below; defined in roles.py
 Index = QModelIndex | QPersistentModelIndex
 Row = TypeVar("Row")
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -25,12 +25,12 @@ from acr_desktop.registry.reference import Reference, parse_reference
 from acr_desktop.ui.clipboard import copy_text
 from acr_desktop.ui.elided_label import ElidedLabel
 from acr_desktop.ui.messages import describe
-from acr_desktop.ui.models import OBJECT_ROLE
 from acr_desktop.ui.nav_jobs import TagsResult, list_tags
 from acr_desktop.ui.nav_message import message_label
 from acr_desktop.ui.nav_views import TagTable
 from acr_desktop.ui.nav_words import STOPPED, tag_count
 from acr_desktop.ui.plain import list_entry
+from acr_desktop.ui.roles import OBJECT_ROLE
 from acr_desktop.ui.tags_model import TagsModel
 from acr_desktop.ui.worker import JobRunner
 

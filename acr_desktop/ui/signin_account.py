@@ -4,12 +4,13 @@ and where those credentials are kept. Never a secret: only a username, a kind an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from acr_desktop.credentials import SESSION_SOURCE, ResolvedCredentials
-from acr_desktop.registry.auth import Credentials
+if TYPE_CHECKING:  # not on the start path: the credential store is made on first use
+    from acr_desktop.credentials import ResolvedCredentials
+    from acr_desktop.registry.auth import Credentials
 
 SESSION_ONLY = "for this session only"
-_FROM_SESSION = f"{SESSION_SOURCE} (from "
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,12 @@ def kept_for_session(credentials: Credentials, found_in: str | None = None) -> K
 def kept_as_resolved(resolved: ResolvedCredentials, backend: str) -> Kept:
     """Where the credential store found them: the keyring, or this session (maybe copied from a
     Docker config)."""
+    from acr_desktop.credentials import SESSION_SOURCE
+
     if resolved.origin == "keyring":
         return kept_in_keyring(resolved.credentials, backend)
-    source = resolved.source
-    found_in = source[len(_FROM_SESSION) : -1] if source.startswith(_FROM_SESSION) else None
+    source, from_session = resolved.source, f"{SESSION_SOURCE} (from "
+    found_in = source[len(from_session) : -1] if source.startswith(from_session) else None
     return kept_for_session(resolved.credentials, found_in)
 
 

@@ -29,9 +29,9 @@ from PySide6.QtGui import QGuiApplication, QPalette
 
 from acr_desktop.registry.acr import TagInfo
 from acr_desktop.text import short_digest
-from acr_desktop.ui.models import OBJECT_ROLE
 from acr_desktop.ui.nav_words import fallback_label, fallback_tooltip
 from acr_desktop.ui.plain import list_entry, tooltip
+from acr_desktop.ui.roles import OBJECT_ROLE
 from acr_desktop.ui.tag_order import fallback_kind
 
 Index = QModelIndex | QPersistentModelIndex
