@@ -23,9 +23,10 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,6 +36,7 @@ from acr_desktop.registry.schema1 import signed_payload  # noqa: E402
 from tests.rig.kinds import SCHEMA1_ENABLED  # noqa: E402
 from tests.rig.registry import Registry  # noqa: E402
 
+T = TypeVar("T")
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
@@ -266,11 +268,8 @@ def _compare_choices(host: str, ref: str, summary: dict[str, Any], row: Row) -> 
             row.notes.append(f"{ref} --platform {platform}: ours {mine} skopeo {theirs}")
 
 
-def main() -> int:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
-    if not (corpus / "SOURCES.md").exists():
-        print(f"no corpus at {corpus}: nothing to compare")
-        return 0
+def with_corpus(corpus: Path, work: Callable[[str, list[str]], T]) -> T:
+    """Load `corpus` into a temporary registry and run `work(host, references)` against it."""
     with tempfile.TemporaryDirectory() as tmp:
         registry = CorpusRegistry(Path(tmp) / "registry")
         storage = Storage(Path(tmp) / "registry" / "data")
@@ -279,9 +278,25 @@ def main() -> int:
         registry.start()
         try:
             load_archives(registry, storage, corpus)
-            table = compare(registry.host, storage.refs)
+            return work(registry.host, storage.refs)
         finally:
             registry.stop()
+
+
+def corpus_argument() -> Path | None:
+    """The corpus folder named on the command line (else the default), None when absent."""
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
+    if not (corpus / "SOURCES.md").exists():
+        print(f"no corpus at {corpus}: nothing to do")
+        return None
+    return corpus
+
+
+def main() -> int:
+    corpus = corpus_argument()
+    if corpus is None:
+        return 0
+    table = with_corpus(corpus, compare)
     print("| kind | refs | digest matches skopeo | --platform choice matches skopeo |")
     print("|---|---|---|---|")
     for kind, row in sorted(table.items()):

@@ -31,15 +31,11 @@ sys.path.insert(0, str(HERE.parent))
 
 import keyring.backends.fail  # noqa: E402
 from compare_corpus import (  # noqa: E402
-    DEFAULT_CORPUS,
-    CorpusRegistry,
-    Storage,
+    corpus_argument,
     kind_of,
-    load_archives,
-    load_docs,
-    load_layouts,
     ours,
     skopeo_digest,
+    with_corpus,
 )
 from PySide6.QtCore import QEventLoop, QSettings, QTimer, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -344,22 +340,10 @@ def print_table(table: dict[str, Row]) -> None:
 
 
 def main() -> int:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
-    if not (corpus / "SOURCES.md").exists():
-        print(f"no corpus at {corpus}: nothing to check")
+    corpus = corpus_argument()
+    if corpus is None:
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        registry = CorpusRegistry(Path(tmp) / "registry")
-        storage = Storage(Path(tmp) / "registry" / "data")
-        load_layouts(storage, corpus)
-        load_docs(storage, corpus)
-        registry.start()
-        try:
-            load_archives(registry, storage, corpus)
-            table = run(registry.host, storage.refs)
-        finally:
-            registry.stop()
-    print_table(table)
+    print_table(with_corpus(corpus, run))
     return 0
 
 

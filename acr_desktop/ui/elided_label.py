@@ -8,10 +8,10 @@ taller nor make a name read backwards."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMenu, QStyle, QStyleOption, QWidget
 
-from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.clipboard import copy_shortcut, copy_text
 from acr_desktop.ui.plain import one_line, plain, tooltip
 
 MIN_WIDTH = 80  # what the label asks of the layout at least, whatever its text
@@ -34,11 +34,7 @@ class ElidedLabel(QLabel):
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
-        copy = QAction("Copy", self)
-        copy.setShortcut(QKeySequence.StandardKey.Copy)
-        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        copy.triggered.connect(self.copy)
-        self.addAction(copy)
+        copy_shortcut(self, self.copy)
         self._line = ""  # the text as one line, both ends of it when it is very long
 
     def setText(self, text: str) -> None:

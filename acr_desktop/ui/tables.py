@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from acr_desktop.ui.clipboard import copy_lines
+from acr_desktop.ui.clipboard import copy_lines, copy_shortcut
 from acr_desktop.ui.models import OBJECT_ROLE, RowsModel, SortProxy
 
 CopyAction = tuple[str, Callable[[list[object]], list[str]]]
@@ -62,11 +62,7 @@ class RowTable(QTableView):
         self._fitting = False
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
-        copy = QAction("Copy", self)
-        copy.setShortcut(QKeySequence.StandardKey.Copy)
-        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        copy.triggered.connect(self.copy_default)
-        self.addAction(copy)
+        copy_shortcut(self, self.copy_default)
 
     # -- rows ----------------------------------------------------------------------------------
     def selected_objects(self) -> list[object]:
