@@ -34,10 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["inspect"]:
         return inspect_main(args[1:])
+    if args[:1] in (["files"], ["cat"]):  # the files inside an image's layers
+        from acr_desktop.cli_files import files_main
+
+        return files_main(args, _transport, _failed, _report_found)
     parser = argparse.ArgumentParser(
         prog="acr-desktop",
         description="Look inside container images in OCI / Docker registries. "
-        "Run `acr-desktop inspect --help` for the headless inspector.",
+        "Run `acr-desktop inspect --help` for the headless inspector, `acr-desktop files "
+        "--help` and `acr-desktop cat --help` for the files inside an image's layers.",
     )
     parser.add_argument("--version", action="version", version=f"acr-desktop {__version__}")
     parser.add_argument(

@@ -69,6 +69,46 @@ def small_and_dark(window: MainWindow, registry: Registry, out: Path) -> None:
     settle()
 
 
+def until(done: object, ms: int = 10_000) -> None:
+    """Let the window work until `done()` (or `ms` have passed)."""
+    for _ in range(ms // 50):
+        if done():  # type: ignore[operator]
+            return
+        settle(50)
+
+
+def files_tab(window: MainWindow, registry: Registry, out: Path) -> None:
+    """The Files tab: the whole image as a tree with its wasted space, one layer's table, and a
+    text file previewed (an image of three layers: overwrite, whiteout, opaque folder)."""
+    from tests.rig.layers import layer, push_layers_image, whiteout_layers
+
+    base, one, two = whiteout_layers()
+    blobs = [layer(base, "gzip"), layer(one, "zstd"), layer(two, "none")]
+    pushed = push_layers_image(registry, "demo/layers", "three", blobs)
+    window.inspect_text(pushed.reference)
+    wait_for(window.inspected)
+    inspector = window.inspector
+    panel = inspector.files
+    inspector.tabs.setCurrentWidget(panel)
+    until(lambda: panel.files.fs is not None and not panel.files.busy)
+    panel.tree.expandToDepth(0)
+    settle()
+    window.grab().save(str(out / "files-whole-image.png"))
+    inspector.show_files(1)
+    settle()
+    window.grab().save(str(out / "files-one-layer.png"))
+    inspector.show_files(2)
+    table = panel.table
+    table.setCurrentIndex(table.model().index(0, 0))  # etc/os-release
+    dialog = panel.preview_selected()
+    assert dialog is not None
+    until(lambda: dialog.shown is not None)
+    dialog.grab().save(str(out / "files-preview.png"))
+    dialog.close()
+    inspector.tabs.setCurrentIndex(0)
+    settle()
+
+
 def main(out: Path = OUT) -> None:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv)
@@ -122,6 +162,7 @@ def main(out: Path = OUT) -> None:
             settle()
             dialog.grab().save(str(out / "credentials.png"))
             dialog.reject()
+            files_tab(window, registry, out)
             small_and_dark(window, registry, out)
             window.close()
         finally:

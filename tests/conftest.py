@@ -16,7 +16,7 @@ sys.modules.setdefault("rig", rig)
 for _name in ("content", "fake_server", "registry", "token_server"):
     sys.modules.setdefault(f"rig.{_name}", sys.modules[f"tests.rig.{_name}"])
 
-REGISTRY_FIXTURES = {"token_registry", "basic_registry", "anon_registry"}
+REGISTRY_FIXTURES = {"token_registry", "basic_registry", "anon_registry", "layers_registry"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -71,6 +71,19 @@ def token_registry(
 
 
 @pytest.fixture(scope="session")
+def layers_registry(
+    tmp_path_factory: pytest.TempPathFactory, token_server: TokenServer
+) -> Iterator[Registry]:
+    """A second token registry for the files-inside-layers tests (issue 13): they push dozens of
+    repositories, which must not show up in the catalog the other tests read."""
+    registry = _started(Registry(tmp_path_factory.mktemp("layers-registry"), "token", token_server))
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
+@pytest.fixture(scope="session")
 def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """Registry with htpasswd Basic auth (``.username``/``.password``), test content pushed."""
     registry = _started(Registry(tmp_path_factory.mktemp("basic-registry"), "htpasswd"))
@@ -107,3 +120,11 @@ def other_fake_server() -> Iterator[FakeServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _layer_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the user's layer-listing cache: each gets an empty one."""
+    monkeypatch.setenv("ACR_DESKTOP_CACHE_DIR", str(tmp_path_factory.mktemp("layer-cache")))

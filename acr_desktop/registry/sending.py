@@ -1,6 +1,7 @@
 """Sending one request: redirects followed by hand so Authorization never reaches another origin
 (and a request body never reaches another host), a byte cap that refuses big bodies without
-reading them, timeouts that end by the operation's deadline, and transport errors typed."""
+reading them, timeouts that end by the operation's deadline, and transport errors typed. A blob's
+body is streamed instead (body_stream.py), over the same redirects."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 
 from acr_desktop.registry import tls
@@ -82,13 +84,29 @@ def send(
     `Authorization` goes only to `auth_origin` (the registry itself, or the token realm): blob
     storage behind a 307 on another host must never see it (Azure/acr#217).
     """
+    resp, url = follow(conn, method, url, headers, auth_origin, data)
+    body = read_capped(resp, max_bytes, url) if method != "HEAD" else b""
+    log.debug("%s %s -> %s (%d bytes)", method, _loggable(url), resp.status_code, len(body))
+    return Response(resp.status_code, resp.headers, body, url)
+
+
+def follow(
+    conn: Connection,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    auth_origin: str | None,
+    data: dict[str, str] | None,
+) -> tuple[requests.Response, str]:
+    """Send, following redirects by hand; the final answer (body unread) and its URL."""
     first = url
     for _hop in range(MAX_REDIRECTS + 1):
         check_cancelled()
         hop_headers = dict(headers)
-        if auth_origin is None or origin(url) != auth_origin:
+        foreign = auth_origin is None or origin(url) != auth_origin
+        if foreign:
             hop_headers.pop("Authorization", None)
-        resp = _request(conn, method, url, hop_headers, data)
+        resp = _request(conn, method, url, hop_headers, data, foreign=foreign)
         location = resp.headers.get("Location")
         if resp.status_code in _REDIRECTS and location:
             resp.close()
@@ -100,15 +118,19 @@ def send(
                 # whatever host the server names. Refused rather than re-sent as a bare GET,
                 # which would only end in a less clear error at the other host.
                 raise InvalidResponse(
-                    f"{_host(url)} redirected a request that carries credentials to "
-                    f"{_host(target)}; it was not sent there."
+                    f"{host_of(url)} redirected a request that carries credentials to "
+                    f"{host_of(target)}; it was not sent there."
                 )
             url = target
             continue
-        body = read_capped(resp, max_bytes, url) if method != "HEAD" else b""
-        log.debug("%s %s -> %s (%d bytes)", method, _loggable(url), resp.status_code, len(body))
-        return Response(resp.status_code, resp.headers, body, url)
-    raise InvalidResponse(f"Too many redirects (more than {MAX_REDIRECTS}) from {_host(url)}.")
+        return resp, url
+    raise InvalidResponse(f"Too many redirects (more than {MAX_REDIRECTS}) from {host_of(url)}.")
+
+
+def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """An `auth` that adds nothing: with it requests does not take credentials from ~/.netrc
+    for a host this app chose not to send any to."""
+    return request
 
 
 def _request(
@@ -117,8 +139,10 @@ def _request(
     url: str,
     headers: dict[str, str],
     data: dict[str, str] | None,
+    *,
+    foreign: bool = False,
 ) -> requests.Response:
-    host = _host(url)
+    host = host_of(url)
     try:
         return conn.session.request(
             method,
@@ -131,11 +155,12 @@ def _request(
             verify=conn.verify,
             cert=conn.cert,
             proxies=dict(conn.proxies) if conn.proxies else None,
+            auth=_no_netrc if foreign else None,
         )
     except tls.TLSSetupError as exc:
         raise tls.setup_failure(host, exc) from None
     except (requests.exceptions.RequestException, OSError, ValueError) as exc:
-        _raise_if_over(host)  # the watchdog ended it: say why, not what the socket saw
+        raise_if_over(host)  # the watchdog ended it: say why, not what the socket saw
         raise _typed(host, conn, exc) from None
 
 
@@ -161,7 +186,7 @@ def _typed(host: str, conn: Connection, exc: Exception) -> Exception:
     )
 
 
-def _raise_if_over(host: str) -> None:
+def raise_if_over(host: str) -> None:
     """Raise Cancelled or RegistryTimeout if the current operation is over."""
     op = current_operation()
     if op is None or not op.over:
@@ -199,9 +224,11 @@ def _redirect_target(url: str, location: str) -> str:
         parts = urlsplit(target)
         _ = parts.port  # raises ValueError for a bad port
     except ValueError:
-        raise InvalidResponse(f"{_host(url)} redirected to an address that is not valid.") from None
+        raise InvalidResponse(
+            f"{host_of(url)} redirected to an address that is not valid."
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidResponse(f"{_host(url)} redirected to an address that is not HTTP.")
+        raise InvalidResponse(f"{host_of(url)} redirected to an address that is not HTTP.")
     return target
 
 
@@ -220,7 +247,7 @@ def read_capped(resp: requests.Response, max_bytes: int, url: str) -> bytes:
     """Read the body, refusing (without reading it) anything over `max_bytes`. A body shorter
     than its `Content-Length` is an InvalidResponse; the operation's deadline and cancel end the
     read (the watchdog shuts the socket down under a blocked read)."""
-    host = _host(url)
+    host = host_of(url)
     declared = declared_length(resp.headers.get("Content-Length"))
     if declared is not None and declared > max_bytes:
         resp.close()
@@ -243,33 +270,39 @@ def read_capped(resp: requests.Response, max_bytes: int, url: str) -> bytes:
                 )
             chunks.append(chunk)
     except (requests.exceptions.RequestException, OSError, ValueError) as exc:
-        _raise_if_over(host)
-        if isinstance(exc, requests.exceptions.ConnectionError) and "timed out" in str(exc):
-            raise RegistryTimeout(
-                f"{host} stopped sending in the middle of an answer.",
-                host=host,
-                reason="read timeout",
-            ) from None
-        if short := _INCOMPLETE.search(str(exc)):
-            got, more = int(short[1]), int(short[2])
-            raise InvalidResponse(
-                f"{host} sent {got:,} bytes of an answer it said was {got + more:,} bytes long."
-            ) from None
-        raise _broken(url, exc) from None
+        raise read_failure(url, exc) from None
     finally:
         resp.close()
     return b"".join(chunks)
 
 
+def read_failure(url: str, exc: Exception) -> Exception:
+    """What a failed body read means: the operation's end (raised here), a stall, a short body,
+    or a broken connection."""
+    host = host_of(url)
+    raise_if_over(host)
+    stalled = (requests.exceptions.ConnectionError, TimeoutError, urllib3.exceptions.TimeoutError)
+    if isinstance(exc, stalled) and "timed out" in str(exc):
+        return RegistryTimeout(
+            f"{host} stopped sending in the middle of an answer.", host=host, reason="read timeout"
+        )
+    if short := _INCOMPLETE.search(str(exc)):
+        got, more = int(short[1]), int(short[2])
+        return InvalidResponse(
+            f"{host} sent {got:,} bytes of an answer it said was {got + more:,} bytes long."
+        )
+    return _broken(url, exc)
+
+
 def _broken(url: str, exc: Exception) -> RegistryUnreachable:
-    host = _host(url)
+    host = host_of(url)
     reason = _reason(exc)
     return RegistryUnreachable(
         f"The connection to {host} broke: {reason}.", host=host, reason=reason
     )
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     """The host of `url` for a sentence: a server may have named it (a redirect's Location)."""
     return quotable(urlsplit(url).netloc or url, limit=120)
 

@@ -1,5 +1,6 @@
 """Talking to registries: the 401 → token → retry-once loop, 429 waits, and the switch to HTTPS
-when a registry asks for it. Sending is `sending`, TLS is `tls`, the token exchange is
+when a registry asks for it (also for a blob's body streamed: `open_stream`). Sending is
+`sending` (`body_stream` for a streamed body), TLS is `tls`, the token exchange is
 `token_service`, error wording is `problems`; what is known per registry is one `Endpoint`.
 """
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import requests
 
 from acr_desktop.registry.auth import CLIENT_ID, Credentials, Token, TokenCache
+from acr_desktop.registry.body_stream import BodyStream, MinimumRate, open_body
 from acr_desktop.registry.challenge import Challenge, bearer_or_basic, parse_www_authenticate
 from acr_desktop.registry.connection import ConnectionSettings, RateLimitStatus
 from acr_desktop.registry.endpoint import Endpoint, Endpoints
@@ -79,6 +81,7 @@ class Transport:
         self.password_grant: PasswordGrant = password_grant
         self._credential_fallback = credential_fallback
         self.tokens = TokenCache(clock)
+        self.min_rate = MinimumRate()  # of a streamed body (open_stream)
         self._endpoints = Endpoints(self.tokens)
 
     # -- what is known per registry (endpoint.py) ----------------------------------------------
@@ -156,6 +159,28 @@ class Transport:
         ok_statuses: frozenset[int] = frozenset(),
     ) -> Response:
         """Send an authenticated request; return a 2xx (or `ok_statuses`) answer, else raise."""
+        answer = self._exchange(method, ctx, path, scopes, accept, max_bytes, ok_statuses)
+        assert isinstance(answer, Response)  # only a streamed exchange gives a BodyStream
+        return answer
+
+    def open_stream(self, ctx: RequestContext, path: str, scopes: tuple[str, ...]) -> BodyStream:
+        """`request` for a GET whose 2xx body is read as it arrives (close the stream). Blob
+        storage behind a redirect to another host gets no Authorization."""
+        answer = self._exchange("GET", ctx, path, scopes, None, 0, frozenset(), True)
+        assert isinstance(answer, BodyStream)  # any other answer was raised as an error
+        return answer
+
+    def _exchange(
+        self,
+        method: str,
+        ctx: RequestContext,
+        path: str,
+        scopes: tuple[str, ...],
+        accept: str | None,
+        max_bytes: int,
+        ok_statuses: frozenset[int],
+        stream: bool = False,
+    ) -> Response | BodyStream:
         registry = ctx.registry
         url = path if path.startswith(("http://", "https://")) else self.base_url(registry) + path
         wanted = frozenset(scopes)
@@ -169,9 +194,9 @@ class Transport:
             authorization, token = self._authorization(registry, wanted)
             if authorization:
                 headers["Authorization"] = authorization
-            resp = self._send(registry, method, url, headers, max_bytes)
-            if (status := RateLimitStatus.from_headers(resp.headers)) is not None:
-                self._endpoints.change(registry, rate_limit=status)
+            resp = self._send_once(registry, method, url, headers, max_bytes, stream)
+            if isinstance(resp, BodyStream):
+                return resp
             if self._learned_https(registry, url, resp):
                 url = "https://" + url.removeprefix("http://")
                 continue
@@ -244,6 +269,29 @@ class Transport:
         elif creds is None:
             raise self._auth_error(resp, ctx, None, wanted, challenge)
 
+    def _send_once(
+        self,
+        registry: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        max_bytes: int,
+        stream: bool,
+    ) -> Response | BodyStream:
+        if not stream:
+            answer: Response | BodyStream = self._send(registry, method, url, headers, max_bytes)
+        else:
+            known = self.endpoint(registry)
+            base = origin(known.base_url)
+            answer = open_body(self._connection(known), url, headers, base, self.min_rate)
+        if (status := RateLimitStatus.from_headers(answer.headers)) is not None:
+            self._endpoints.change(registry, rate_limit=status)
+        return answer
+
+    def _connection(self, known: Endpoint) -> Connection:
+        s = known.settings
+        return Connection(self.session, self.timeout, s.verify, s.cert, s.proxies)
+
     def _send(
         self,
         registry: str,
@@ -256,12 +304,8 @@ class Transport:
         data: dict[str, str] | None = None,
     ) -> Response:
         known = self.endpoint(registry)
-        settings = known.settings
-        conn = Connection(
-            self.session, self.timeout, settings.verify, settings.cert, settings.proxies
-        )
         return send(
-            conn,
+            self._connection(known),
             method,
             url,
             headers=headers,

@@ -29,6 +29,9 @@ COPY_KEYS = {
 WIDGET_KEYS = (
     ("Ctrl+C", "Copy the selected rows (in a table) or the selected text"),
     ("Enter", "Open the selected platform, tag, repository or referrer"),
+    ("Enter (Layers tab)", "Show the files of the selected layer"),
+    ("Enter (Files tab)", "Preview the selected file; open or close a folder"),
+    ("Esc (Files tab)", "Stop listing the layers' files"),
     ("Shift+F10 / Menu", "A table's copy menu; on a column header, its sort menu"),
     ("Alt+Down / Space", "Open a Copy ▾ button's menu (when the button has the focus)"),
     ("F3 / Shift+F3", "Next / previous match in the JSON find bar"),
@@ -59,6 +62,7 @@ class ViewCommands(Protocol):
     def fill_sort_menu(self, menu: QMenu) -> None: ...
     def set_theme(self, theme: str) -> None: ...
     def ask_time_limit(self) -> None: ...
+    def show_preferences(self) -> object: ...
     def show_shortcuts(self) -> object: ...
     def show_about(self) -> object: ...
 
@@ -111,6 +115,9 @@ def install(
     edit.addSeparator()
     _add(edit, "Find in JSON…", view.focus_find, "Ctrl+F")
     _add(edit, "Focus the reference bar", commands.focus_bar, "Ctrl+L")
+    edit.addSeparator()
+    preferences = _add(edit, "Preferences…", view.show_preferences, "Ctrl+,")
+    preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
 
     view_menu = bar.addMenu("&View")
     toggle = view_menu.addAction("Navigator")

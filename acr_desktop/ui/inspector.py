@@ -19,6 +19,7 @@ from acr_desktop.index_entries import entry_label
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
 from acr_desktop.ui.config_view import ConfigView, HistoryView
+from acr_desktop.ui.files_panel import FilesPanel, LayersTable
 from acr_desktop.ui.insp_layout import LoadingBanner, restore_splitter, steady_splitter
 from acr_desktop.ui.insp_levels import Level, arrived, level_of, missing_of, platform_rows
 from acr_desktop.ui.insp_platforms import PlatformsPanel
@@ -73,7 +74,8 @@ class Inspector(QWidget):
         self.attestation_note = self.platforms_box.attestation_note
 
         self.layers_model = LayersModel(self)
-        self.layers = RowTable(self.layers_model)
+        self.layers = LayersTable(self.layers_model)
+        self.layers.show_files.connect(self.show_files)
         self.layers.setObjectName("layers")
         self.layers.elastic_column = LayersModel.COL_DIGEST
         self.layers.copy_actions = [
@@ -97,11 +99,14 @@ class Inspector(QWidget):
         self.referrers = self.referrers_panel.table
         self.referrers_model = self.referrers_panel.model
         self.referrers_status = self.referrers_panel.status
+        self.files = FilesPanel()
+        self.files.copied.connect(self.copied)
         self.tabs = QTabWidget()
         self.tabs.addTab(layers_page, "Layers")
         self.tabs.addTab(self.config_view, "Config")
         self.tabs.addTab(self.history_view, "History")
         self.tabs.addTab(self.referrers_panel, "Referrers")
+        self.tabs.addTab(self.files, "Files")  # last: the tabs before keep their places
         self.tabs.currentChanged.connect(self._tab_changed)
         for table in (self.platforms, self.layers, self.history_view.table, self.referrers):
             table.copied.connect(self.copied)
@@ -172,6 +177,7 @@ class Inspector(QWidget):
         self.history_view.show_config(ins.config.config if ins.config else None)
         self.history_view.show_kind(ins, history_note(ins))
         self._fill_documents(ins)
+        self.files.show_inspection(ins)
         self.referrers_panel.clear()
         self._tab_changed(self.tabs.currentIndex())
 
@@ -273,6 +279,8 @@ class Inspector(QWidget):
             ("Layers", self.layers),
             ("History", self.history_view.table),
             ("Referrers", self.referrers),
+            ("Files", self.files.table),
+            ("Found", self.files.found),
         ]
 
     def shown_reference(self) -> Reference | None:
@@ -312,6 +320,11 @@ class Inspector(QWidget):
             self.referrers_panel.look_up(self.referrer_subjects())
 
     # -- interaction ---------------------------------------------------------------------------
+    def show_files(self, layer: int) -> None:
+        """The Files tab, showing layer `layer` (0-based): the Layers tab's "Show files"."""
+        self.files.show_layer(layer)  # first: showing the tab would list the whole image
+        self.tabs.setCurrentWidget(self.files)
+
     def _layer_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         row = self.layers.current_object()
         if isinstance(row, LayerRow):
@@ -328,9 +341,11 @@ class Inspector(QWidget):
         preferences.set_inspector_state(
             "platforms_header", self.platforms.horizontalHeader().saveState()
         )
+        self.files.save_state(preferences)
 
     def restore_state(self, preferences: Preferences) -> None:
         """The saved layout, except a divider saved so that a pane would collapse."""
+        self.files.restore_state(preferences)  # and the limit of the layer listings on disk
         split = preferences.inspector_state("split")
         if split is not None:
             restore_splitter(self.split, split)

@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
             inspector.copied.connect(self.status_line.copied)
             inspector.referrers_wanted.connect(self.browsing.load_referrers)
             inspector.open_digest.connect(self.browsing.open_digest)
+            inspector.files.bind(self.runner, lambda: self.client, self.sign_in.apply)
             inspector.restore_state(self.preferences)
         return self._inspector
 

@@ -26,9 +26,13 @@ _BOOKMARKS = "bookmarks"
 _TIMEOUT = "network/timeout"
 _THEME = "view/theme"
 THEMES = ("system", "light", "dark")
+_LAYER_CACHE_LIMIT = "cache/layer_listings_limit"
+DEFAULT_LAYER_CACHE_LIMIT = 256 * 1024 * 1024  # bytes; as registry/listing_cache.DEFAULT_LIMIT
 _REGISTRIES = "registries"  # registries/<host>/<name>: what is known about one registry
 # Layout of the inspector (splitter and table headers), by part.
-INSPECTOR_PARTS = ("split", "layers_header", "platforms_header", "platforms_split")
+INSPECTOR_PARTS = ("split", "layers_header", "platforms_header", "platforms_split",
+                   "files_split", "files_tree_header", "files_table_header",
+                   "files_found_header", "files_waste_header")  # fmt: skip
 # Per registry: who signs in, and how (never the secret).
 _USERNAME = "username"
 _KIND = "kind"
@@ -159,6 +163,18 @@ class Preferences:
     def set_theme(self, theme: str) -> None:
         assert theme in THEMES, theme
         self.store.setValue(_THEME, theme)
+
+    # -- the layer listings kept on disk -------------------------------------------------------
+    def layer_cache_limit(self) -> int:
+        """Bytes the layer listings kept on disk may take (the least recently used go first)."""
+        try:
+            value = int(str(self.store.value(_LAYER_CACHE_LIMIT, DEFAULT_LAYER_CACHE_LIMIT)))
+        except ValueError:
+            return DEFAULT_LAYER_CACHE_LIMIT
+        return value if value > 0 else DEFAULT_LAYER_CACHE_LIMIT
+
+    def set_layer_cache_limit(self, limit: int) -> None:
+        self.store.setValue(_LAYER_CACHE_LIMIT, int(limit))
 
     # -- registries ----------------------------------------------------------------------------
     def known_registries(self) -> list[str]:

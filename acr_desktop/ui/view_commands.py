@@ -102,6 +102,12 @@ class ViewCommands:
     def ask_time_limit(self) -> None:
         actions.ask_time_limit(self._window, self._preferences)
 
+    def show_preferences(self) -> QDialog:
+        """Edit ▸ Preferences: the layer listings kept on disk."""
+        from acr_desktop.ui.preferences_dialog import PreferencesDialog
+
+        return _open(PreferencesDialog(self._preferences, self._window))
+
 
 def _open(dialog: QDialog) -> QDialog:
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
