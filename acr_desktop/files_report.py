@@ -27,13 +27,6 @@ FLAG_WORDS = {  # flag: (JSON name, words in the text listing)
     le.LONG_NAME: ("long_name", ""),
     le.BAD_FIELD: ("bad_field", "unreadable header field"),
 }
-TYPE_CHARS = dict(
-    zip(
-        ("file", "dir", "symlink", "hardlink", "char device", "block device", "fifo"),
-        "-dlhcbp",
-        strict=True,
-    )
-)
 # (entry, what its layer does to it, the layer that last wrote it, path, size)
 Rows = Iterable[tuple["TarEntry", "Change | None", "int | None", str, int]]
 
@@ -89,7 +82,7 @@ def text_rows(out: TextIO, rows: Rows) -> None:
     """Lines like `ls -l` / `tar -tv`: mode, owner, size, mtime (UTC), path, link, then what the
     layer does to the path (or the layer that last wrote it) and what is odd about the entry."""
     for e, change, layer, path, size in rows:
-        mode, when = _mode_text(e.kind.value, e.mode), _time(e.mtime)
+        mode, when = _mode_text(e.kind, e.mode), _time(e.mtime)
         line = f"{mode} {_owner(e):<12} {size:>14,} {when} {path}"
         if e.kind == le.EntryKind.SYMLINK:
             line += f" -> {e.link}"
@@ -160,13 +153,8 @@ def wasted(fs: MergedFs, out: TextIO, as_json: bool) -> None:
 
 # A layer has few distinct modes, times and flag sets: each is worded once (bounded caches).
 @functools.lru_cache(maxsize=1024)
-def _mode_text(kind: str, mode: int) -> str:
-    """`drwxr-xr-x`, with set-id and sticky bits as `ls` shows them (s/S, t/T)."""
-    chars = [c if mode & (1 << (8 - i)) else "-" for i, c in enumerate("rwxrwxrwx")]
-    for special, at, letter in ((0o4000, 2, "s"), (0o2000, 5, "s"), (0o1000, 8, "t")):
-        if mode & special:
-            chars[at] = letter if chars[at] == "x" else letter.upper()
-    return TYPE_CHARS.get(kind, "?") + "".join(chars)
+def _mode_text(kind: le.EntryKind, mode: int) -> str:
+    return le.mode_text(kind, mode)
 
 
 @functools.lru_cache(maxsize=64)

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from acr_desktop.registry.client import RegistryClient  # noqa: E402
 from acr_desktop.registry.errors import RegistryError  # noqa: E402
 from acr_desktop.registry.file_read import read_file  # noqa: E402
-from acr_desktop.registry.layer_entries import EntryKind, TarEntry  # noqa: E402
+from acr_desktop.registry.layer_entries import TYPE_LETTERS, EntryKind, TarEntry  # noqa: E402
 from acr_desktop.registry.layer_listing import list_layer  # noqa: E402
 from acr_desktop.registry.layer_stream import LayerSource  # noqa: E402
 from acr_desktop.registry.manifest import ImageManifest  # noqa: E402
@@ -44,15 +44,6 @@ from acr_desktop.registry.tar_fields import normalise  # noqa: E402
 from acr_desktop.registry.transport import Transport  # noqa: E402
 from scripts.compare_corpus import corpus_argument, with_corpus  # noqa: E402
 
-TYPE_CHAR = {
-    EntryKind.FILE: "-",
-    EntryKind.DIR: "d",
-    EntryKind.SYMLINK: "l",
-    EntryKind.HARDLINK: "h",
-    EntryKind.CHARDEV: "c",
-    EntryKind.BLOCKDEV: "b",
-    EntryKind.FIFO: "p",
-}
 # GNU tar -tv --numeric-owner --full-time: "drwxr-xr-x 0/0   0 2019-01-01 00:00:00 path"
 LINE = re.compile(
     r"^(?P<mode>\S{10}) (?P<uid>\d+)/(?P<gid>\d+)\s+(?P<size>\d+|\d+,\s*\d+) "
@@ -109,7 +100,7 @@ def _mode_bits(text: str) -> int:
 
 
 def ours(entry: TarEntry) -> tuple[str, str, int, str, int, int, int, str]:
-    kind = TYPE_CHAR.get(entry.kind, "?")
+    kind = TYPE_LETTERS.get(entry.kind, "?")
     size = entry.size if entry.kind == EntryKind.FILE else 0
     when = datetime.fromtimestamp(int(entry.mtime), UTC).strftime("%Y-%m-%d %H:%M:%S")
     return (entry.path, kind, size, entry.link, entry.mode, entry.uid, entry.gid, when)

@@ -30,6 +30,32 @@ class Change(StrEnum):
     UNKNOWN = "added or modified"  # lower layers not listed yet
 
 
+# The letter `ls -l` shows for each kind (OTHER has none: "?").
+TYPE_LETTERS = {
+    EntryKind.FILE: "-",
+    EntryKind.DIR: "d",
+    EntryKind.SYMLINK: "l",
+    EntryKind.HARDLINK: "h",
+    EntryKind.CHARDEV: "c",
+    EntryKind.BLOCKDEV: "b",
+    EntryKind.FIFO: "p",
+}
+
+
+def mode_text(kind: EntryKind, mode: int) -> str:
+    """`drwxr-xr-x` as `ls -l` writes it (set-id and sticky bits as s/S and t/T)."""
+    out = [TYPE_LETTERS.get(kind, "?")]
+    for shift, special, letter in ((6, 0o4000, "s"), (3, 0o2000, "s"), (0, 0o1000, "t")):
+        bits = (mode >> shift) & 7
+        out.append("r" if bits & 4 else "-")
+        out.append("w" if bits & 2 else "-")
+        if mode & special:
+            out.append(letter if bits & 1 else letter.upper())
+        else:
+            out.append("x" if bits & 1 else "-")
+    return "".join(out)
+
+
 # Flags: what is unusual about an entry, said in words next to it. Never acted on.
 ABSOLUTE = 1  # the name started with "/"
 DOTDOT = 2  # the name has a ".." part (kept as data; never resolved)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import QModelIndex, QObject, Qt
 
 from acr_desktop.registry import layer_entries as le
-from acr_desktop.registry.layer_entries import Change, EntryKind, TarEntry
+from acr_desktop.registry.layer_entries import Change, EntryKind, TarEntry, mode_text
 from acr_desktop.text import format_size
 from acr_desktop.ui.models import EMPTY, Index, RowsModel
 from acr_desktop.ui.roles import OBJECT_ROLE, SORT_ROLE
@@ -25,15 +25,6 @@ _ROLES = frozenset({
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole,
     Qt.ItemDataRole.ForegroundRole, SORT_ROLE, OBJECT_ROLE,
 })  # fmt: skip
-_KIND_LETTER = {
-    EntryKind.FILE: "-",
-    EntryKind.DIR: "d",
-    EntryKind.SYMLINK: "l",
-    EntryKind.HARDLINK: "h",
-    EntryKind.CHARDEV: "c",
-    EntryKind.BLOCKDEV: "b",
-    EntryKind.FIFO: "p",
-}
 FLAG_WORDS = (
     (le.ABSOLUTE, "The tar names this path with a leading “/” (shown without it)."),
     (le.DOTDOT, "The name has a “..” part: kept as written, never followed."),
@@ -65,20 +56,6 @@ def path_of(row: object) -> str:
     entry = getattr(row, "entry", row)
     path = getattr(entry, "path", "")
     return safe_text(path if isinstance(path, str) else "")
-
-
-def mode_text(kind: EntryKind, mode: int) -> str:
-    """`drwxr-xr-x` as `ls -l` writes it (set-id and sticky bits as s/S and t/T)."""
-    out = [_KIND_LETTER.get(kind, "?")]
-    for shift, special, letter in ((6, 0o4000, "s"), (3, 0o2000, "s"), (0, 0o1000, "t")):
-        bits = (mode >> shift) & 7
-        out.append("r" if bits & 4 else "-")
-        out.append("w" if bits & 2 else "-")
-        if mode & special:
-            out.append(letter if bits & 1 else letter.upper())
-        else:
-            out.append("x" if bits & 1 else "-")
-    return "".join(out)
 
 
 def owner_text(entry: TarEntry) -> str:

@@ -30,12 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from acr_desktop.registry.layer_entries import EntryKind
+from acr_desktop.registry.layer_entries import EntryKind, mode_text
 from acr_desktop.text import format_size
 from acr_desktop.ui.files_columns import ColumnFit
 from acr_desktop.ui.files_models import (
     entry_tip,
-    mode_text,
     owner_text,
     owner_tip,
     safe_text,

@@ -19,10 +19,10 @@ from acr_desktop.registry import layer_entries as le
 from acr_desktop.registry.auth import Credentials
 from acr_desktop.registry.client import RegistryClient
 from acr_desktop.registry.filesystem import MergedFs
-from acr_desktop.registry.layer_entries import Change, EntryKind, TarEntry
+from acr_desktop.registry.layer_entries import Change, EntryKind, TarEntry, mode_text
 from acr_desktop.registry.reference import parse_reference
 from acr_desktop.registry.transport import Transport
-from acr_desktop.ui.files_models import EntriesModel, mode_text
+from acr_desktop.ui.files_models import EntriesModel
 from acr_desktop.ui.files_panel import FilesPanel
 from acr_desktop.ui.files_tree import TreeModel
 from acr_desktop.ui.models import OBJECT_ROLE
