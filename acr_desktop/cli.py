@@ -16,9 +16,11 @@ from acr_desktop import __version__
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
+    from acr_desktop.registry.client import RegistryClient
     from acr_desktop.registry.manifest import Platform
     from acr_desktop.registry.reference import Reference
     from acr_desktop.registry.transport import Transport
+    from acr_desktop.sizes import IndexSizes
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -38,11 +40,16 @@ def main(argv: list[str] | None = None) -> int:
         from acr_desktop.cli_files import files_main
 
         return files_main(args, _transport, _failed, _report_found)
+    if args[:1] == ["compare"]:  # two references compared (exit 0 the same, 1 they differ)
+        from acr_desktop.cli_compare import compare_main
+
+        return compare_main(args[1:], _transport, _failed, _report_found)
     parser = argparse.ArgumentParser(
         prog="acr-desktop",
         description="Look inside container images in OCI / Docker registries. "
         "Run `acr-desktop inspect --help` for the headless inspector, `acr-desktop files "
-        "--help` and `acr-desktop cat --help` for the files inside an image's layers.",
+        "--help` and `acr-desktop cat --help` for the files inside an image's layers, "
+        "`acr-desktop compare --help` to compare two references.",
     )
     parser.add_argument("--version", action="version", version=f"acr-desktop {__version__}")
     parser.add_argument(
@@ -101,11 +108,15 @@ def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
     transport = _transport(opts, ref.registry)
     if transport is None:
         return EXIT_USAGE
+    from acr_desktop.registry.client import RegistryClient
+
+    client = RegistryClient(transport)
     try:
         # One deadline for the whole inspect (drip-fed bodies and Retry-After waits included);
         # each connect and read keeps its own timeout too.
         with operation(timeout=opts.timeout):
-            inspection = _run_inspect(transport, ref, platform, opts.entry)
+            inspection = _run_inspect(client, ref, platform, opts.entry)
+            sizes = _sizes(client, inspection) if opts.sizes and not opts.raw else None
     except MalformedManifest as exc:
         if not opts.raw:
             return _failed(exc)
@@ -118,27 +129,37 @@ def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
         _report_found(transport, ref.registry)
     if opts.raw:
         return _raw_report(inspection, out)
-    return _report(inspection, out, as_json=opts.json)
+    return _report(inspection, out, as_json=opts.json, sizes=sizes)
 
 
 def _run_inspect(
-    transport: Transport, ref: Reference, platform: Platform | None, entry: str | None
+    client: RegistryClient, ref: Reference, platform: Platform | None, entry: str | None
 ) -> Inspection:
     """The one inspect service the window uses too: here only the platform (or entry) asked for,
     and no config blob (the report does not show it), so an inspect costs the fewest requests."""
     from acr_desktop.inspection import inspect, inspect_by_entry
-    from acr_desktop.registry.client import RegistryClient
 
-    client = RegistryClient(transport)
     if entry is not None:
         return inspect_by_entry(client, ref, entry, with_config=False)
     return inspect(client, ref, platform, strict_platform=True, with_config=False)
 
 
-def _report(inspection: Inspection, out: TextIO, *, as_json: bool) -> int:
+def _sizes(client: RegistryClient, inspection: Inspection) -> IndexSizes | None:
+    """`--sizes`: the download size of each platform of an index (one manifest request per
+    platform, or ACR's metadata); None for a single image (its report has the total)."""
+    if inspection.index is None:
+        return None
+    from acr_desktop.sizes import index_sizes
+
+    return index_sizes(client, inspection.top)
+
+
+def _report(
+    inspection: Inspection, out: TextIO, *, as_json: bool, sizes: IndexSizes | None = None
+) -> int:
     from acr_desktop.report import build_report, write_report
 
-    summary = build_report(inspection)
+    summary = build_report(inspection, sizes)
     if as_json:
         # ASCII (the default): control characters and lone surrogates come out as \u escapes.
         json.dump(summary, out, indent=2, ensure_ascii=True)
@@ -216,6 +237,12 @@ def _inspect_parser() -> argparse.ArgumentParser:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="a stable machine-readable summary")
     group.add_argument("--raw", action="store_true", help="the manifest bytes exactly as received")
+    parser.add_argument(
+        "--sizes",
+        action="store_true",
+        help="for an index, also each platform's download size (config and layers, compressed, "
+        "as stored): one manifest request per platform, or ACR's metadata",
+    )
     parser.add_argument(
         "--timeout",
         type=float,

@@ -6,7 +6,11 @@ whatever its kind: `kind` ("index", "image", "artifact", "schema1", "unknown"), 
 (and, as before, `platforms` and `attestations`) for an index, `config` and `layers` (each with
 `urls` and `annotations`) for an image or artifact, base-first `layers` with their history for
 schema 1. `notes` and `missing` say what a reader must know: a deprecated format, a platform
-chosen by fallback, a part that could not be fetched."""
+chosen by fallback, a part that could not be fetched.
+
+With sizes measured (`inspect --sizes`, `sizes.index_sizes`), each entry of the index also has
+`download_size`, `layer_count`, `size_source` and `size_problem`, and the index part a
+`download_sizes` summary (range, shared layers, all platforms together)."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from acr_desktop.report_text import write_report
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
+    from acr_desktop.sizes import IndexSizes
 
 SCHEMA_VERSION = 1
 _REFERENCE_KINDS = ("attestation", "builder", "reference")
@@ -140,11 +145,15 @@ def _manifest_part(fetched: FetchedManifest) -> dict[str, Any]:
     return part
 
 
-def build_report(inspection: Inspection) -> dict[str, Any]:
+def build_report(inspection: Inspection, sizes: IndexSizes | None = None) -> dict[str, Any]:
     """What the reference resolved to and, when an entry was chosen, that manifest as
-    `selected`; `missing` lists what could not be fetched, `notes` what a reader must know."""
+    `selected`; `missing` lists what could not be fetched, `notes` what a reader must know.
+    `sizes` (of the reference's index) adds each entry's download size."""
     fetched, chosen = inspection.top, inspection.chosen
     summary: dict[str, Any] = {"schema": SCHEMA_VERSION, **_manifest_part(fetched)}
+    index = inspection.index
+    if sizes is not None and index is not None:
+        _add_sizes(summary, index, sizes)
     warnings = list(fetched.warnings)
     entry = inspection.platform_entry
     if entry is not None:
@@ -189,3 +198,26 @@ def _missing(inspection: Inspection) -> list[dict[str, Any]]:
             }
         )
     return missing
+
+
+def _add_sizes(part: dict[str, Any], index: ImageIndex, sizes: IndexSizes) -> None:
+    """Each entry's download size (None where not measured: attestations, problems) and the
+    index's totals."""
+    from acr_desktop.sizes import SIZE_WORDS
+
+    for entry in part["entries"]:  # the same dicts appear in `platforms`
+        size = sizes.sizes.get(entry["digest"])
+        entry["download_size"] = size.download if size else None
+        entry["layer_count"] = size.layer_count if size and size.layers_known else None
+        entry["size_source"] = size.source if size else None
+        entry["size_problem"] = sizes.problems.get(entry["digest"])
+    measured = [s.download for s in sizes.sizes.values()]
+    part["download_sizes"] = {
+        "meaning": SIZE_WORDS,
+        "summary": sizes.summary(index),
+        "measured": len(measured),
+        "smallest": min(measured, default=None),
+        "largest": max(measured, default=None),
+        "shared_layers": list(sizes.shared()),
+        "all_platforms": sizes.union_download() if measured else None,
+    }

@@ -71,10 +71,36 @@ def _write_entries(part: dict[str, Any], out: TextIO, indent: str) -> None:
     heading = "Platforms:" if part["lists_platforms"] else "Entries:"
     write_line(out, f"{indent}{heading:<{LABEL_WIDTH}}{part['entry_counts']}")
     width = max((len(e["label"]) for e in part["entries"]), default=0)
+    sized = "download_sizes" in part
+    if sized:  # two sizes side by side: say which is which
+        digits = max((len(e["digest"]) for e in part["entries"]), default=0)
+        write_line(
+            out,
+            f"{indent}  {'':<{width}}  {'':<{digits}}  {'manifest':>9}  {'download':>22}",
+        )
     for e in part["entries"]:
         size = format_size(e["size"])
         kind = e["media_type_name"] or "no type"
-        write_line(out, f"{indent}  {e['label']:<{width}}  {e['digest']}  {size:>9}  {kind}")
+        download = f"  {_download(e):>22}" if sized else ""
+        write_line(
+            out, f"{indent}  {e['label']:<{width}}  {e['digest']}  {size:>9}{download}  {kind}"
+        )
+    if sized:
+        sizes = part["download_sizes"]
+        write_line(out, f"{indent}{'Download:':<{LABEL_WIDTH}}{sizes['summary']}")
+        write_line(out, f"{indent}{'':<{LABEL_WIDTH}}({sizes['meaning']}.)")
+        for e in part["entries"]:
+            if e.get("size_problem"):
+                write_line(out, f"{indent}  {e['label']}: size unknown: {e['size_problem']}")
+
+
+def _download(entry: dict[str, Any]) -> str:
+    """ "31.4 MB, 5 layers" for a measured entry; "—" for the rest."""
+    if entry.get("download_size") is None:
+        return "—"
+    layers = entry.get("layer_count")
+    count = f", {plural(layers, 'layer')}" if layers is not None else ""
+    return f"{format_size(entry['download_size'])}{count}"
 
 
 def _write_layers(

@@ -1,5 +1,6 @@
 """Browse benchmark: 10,000 tags over 10 pages from a loopback server into the window's navigator,
-then 1,000,000 tags over 1,000 pages (the cap).
+then 1,000,000 tags over 1,000 pages (the cap); then the lazy optional columns (digest,
+platforms, download size) for the rows in view of 500 tags with real manifests and configs.
 
 Reports time until the first page is visible and until all tags are filterable (version order
 computed), the UI heartbeat's longest gap while loading and while typing a filter (until each
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -118,6 +121,128 @@ def serve_generated(server: FakeServer, total: int, page: int) -> None:
     server.route("GET", r"/v2/r/tags/list", tags)
 
 
+def serve_images(server: FakeServer, total: int) -> dict[str, int]:
+    """`total` tags (1.0 …), each an OCI image with its own config; counts requests in flight."""
+    oci, cfg_type = (
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.config.v1+json",
+    )
+    blobs: dict[str, bytes] = {}
+    manifests: dict[str, bytes] = {}
+    for i in range(total):
+        config = (
+            json.dumps(
+                {
+                    "architecture": "amd64",
+                    "os": "linux",
+                    "created": "2024-01-02T03:04:05Z",
+                    "rootfs": {"type": "layers", "diff_ids": []},
+                }
+            ).encode()
+            + b" " * i
+        )
+        cdigest = "sha256:" + hashlib.sha256(config).hexdigest()
+        blobs[cdigest] = config
+        layer = {
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "digest": "sha256:" + f"{i:064x}",
+            "size": 1_000_000 + i,
+        }
+        body = {
+            "schemaVersion": 2,
+            "mediaType": oci,
+            "layers": [layer],
+            "config": {"mediaType": cfg_type, "digest": cdigest, "size": len(config)},
+        }
+        manifests[f"1.{i}"] = json.dumps(body).encode()
+    stats = {"in_flight": 0, "peak": 0, "requests": 0}
+    lock = threading.Lock()
+
+    def counted(answer: bytes | None, media: str) -> tuple[int, dict[str, str], bytes]:
+        with lock:
+            stats["in_flight"] += 1
+            stats["requests"] += 1
+            stats["peak"] = max(stats["peak"], stats["in_flight"])
+        time.sleep(0.002)  # a little latency, so that requests overlap
+        with lock:
+            stats["in_flight"] -= 1
+        if answer is None:
+            return 404, {}, b""
+        return 200, {"Content-Type": media}, answer
+
+    server.route(
+        "GET",
+        r"/v2/r/manifests/.*",
+        lambda req: counted(manifests.get(req.path.rsplit("/", 1)[1]), oci),
+    )
+    server.route(
+        "GET",
+        r"/v2/r/blobs/.*",
+        lambda req: counted(blobs.get(req.path.rsplit("/", 1)[1]), "application/octet-stream"),
+    )
+    return stats
+
+
+def details_run(window: MainWindow, server: FakeServer, total: int) -> dict[str, float]:
+    """The optional columns: rows in view filled after the list is in, then after a jump."""
+    from acr_desktop.ui import tag_details
+
+    pane = window.navigator.tag_pane
+    for key in ("digest", "platforms", "size"):
+        pane.show_column(key, True)
+    serve(server, [f"1.{i}" for i in range(total)], 1000)
+    stats = serve_images(server, total)
+    nav = window.navigator
+    nav.registry = server.host
+
+    def filled() -> bool:
+        busy = pane.runner.is_busy(tag_details.CHANNEL) or pane.details.timer.isActive()
+        return not busy and not pane.details.wanted()[0]
+
+    with Heartbeat() as beat:
+        nav.load_tags("r")
+        listed = wait_until(lambda: nav.tags_model.total() == total and not pane.busy)
+        first = wait_until(filled) - listed
+        first_requests = stats["requests"]
+        pane.table.scrollTo(nav.tags_model.index(total // 2, 0))
+        jumped = time.perf_counter()
+        spin(20)
+        middle = wait_until(filled) - jumped
+    return {
+        "view_filled_ms": first * 1000,
+        "after_jump_ms": middle * 1000,
+        "requests_first_view": first_requests,
+        "requests_in_all": stats["requests"],
+        "rows_in_view": len(pane.details.rows_in_view()),
+        "peak_in_flight": stats["peak"],
+        "worst_gap_ms": beat.worst_ms,
+    }
+
+
+def columns_off(window: MainWindow) -> None:
+    pane = window.navigator.tag_pane
+    for key in ("digest", "kind", "platforms", "size", "created", "aliases"):
+        if hasattr(pane, "show_column"):  # a checkout from before the optional columns: none
+            pane.show_column(key, False)
+
+
+def details_figure(window: MainWindow, server: FakeServer, total: int) -> dict[str, float] | None:
+    if not hasattr(window.navigator.tag_pane, "show_column"):
+        return None
+    window.navigator.tags_model.clear()
+    server.reset()
+    return details_run(window, server, total)
+
+
+def print_details(details: dict[str, float] | None, total: int) -> None:
+    if details is None:
+        return
+    print(f"Optional columns (digest, platforms, size) over {total:,} tags:")
+    for key, value in details.items():
+        unit = " ms" if key.endswith("_ms") else ""
+        print(f"  {key:<24} {value:8.1f}{unit}" if unit else f"  {key:<24} {value:8,.0f}")
+
+
 def rss_mib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
@@ -163,6 +288,7 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--big", type=int, default=1_000_000, help="tags for the memory figure")
+    parser.add_argument("--details", type=int, default=500, help="tags for the columns figure")
     parser.add_argument("--code", type=Path, default=ROOT, help="folder holding acr_desktop/")
     opts = parser.parse_args()
     app = QApplication(sys.argv[:1])
@@ -178,6 +304,7 @@ def main() -> None:
             window.resize(1280, 800)
             window.show()
             spin(100)
+            columns_off(window)  # the listing alone, as before the optional columns
             serve(server, [f"1.{i}" for i in range(opts.tags)], opts.page)
             runs = [run_once(window, server, opts.tags) for _ in range(opts.runs)]
             window.navigator.tags_model.clear()
@@ -191,6 +318,7 @@ def main() -> None:
             gc.collect()
             after, peak = rss_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             status = window.navigator.tag_status.text()
+            details = details_figure(window, server, opts.details)
             window.close()
     finally:
         server.stop()
@@ -207,6 +335,7 @@ def main() -> None:
     print(f"  RSS after loading        +{after - before:.1f} MiB above the empty window")
     print(f"  peak RSS                 +{(peak - peak_before) / 1024:.1f} MiB above it")
     print(f"  status                   {status!r}")
+    print_details(details, opts.details)
     del app
 
 

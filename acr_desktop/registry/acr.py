@@ -1,5 +1,5 @@
-"""Azure Container Registry's metadata API (`/acr/v1/`): tag times, digests, signing and locks.
-Needs the `metadata_read` action on the repository."""
+"""Azure Container Registry's metadata API (`/acr/v1/`): tag times, digests, signing and locks;
+manifest sizes and platforms. Needs the `metadata_read` action on the repository."""
 
 from __future__ import annotations
 
@@ -73,6 +73,63 @@ def parse_acr_tags(doc: Any) -> list[TagInfo]:
             )
         )
     return out
+
+
+MAX_TAGS_PER_MANIFEST = 1000  # tag names kept per manifest entry (a server may send more)
+MAX_FIELD = 1000  # characters kept of a text field
+
+
+@dataclass(frozen=True)
+class ManifestInfo:
+    """One manifest as ACR's `_manifests` lists it. `image_size` is what ACR counts for the
+    image (config and layers, compressed); None when the server sent no usable number."""
+
+    digest: str
+    image_size: int | None = None
+    architecture: str | None = None
+    os: str | None = None
+    media_type: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def parse_acr_manifests(doc: Any) -> list[ManifestInfo]:
+    """`{"manifests": [{"digest", "imageSize", "architecture", "os", "mediaType",
+    "createdTime", "lastUpdateTime", "tags": [...]}]}` → ManifestInfo; entries without a
+    digest skipped, fields of the wrong type left None (a size must be a non-negative
+    integer below 2^63)."""
+    entries = doc.get("manifests") if isinstance(doc, dict) else None
+    out: list[ManifestInfo] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        digest = _str(entry.get("digest"))
+        if digest is None or len(digest) > 200 or ":" not in digest:
+            continue
+        tags = entry.get("tags")
+        names = (
+            [t for t in tags[:MAX_TAGS_PER_MANIFEST] if _str(t)] if isinstance(tags, list) else []
+        )
+        out.append(
+            ManifestInfo(
+                digest=digest,
+                image_size=_size(entry.get("imageSize")),
+                architecture=_str(entry.get("architecture")),
+                os=_str(entry.get("os")),
+                media_type=_str(entry.get("mediaType")),
+                created=_str(entry.get("createdTime")),
+                updated=_str(entry.get("lastUpdateTime")),
+                tags=tuple(t[:MAX_FIELD] for t in names),
+            )
+        )
+    return out
+
+
+def _size(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        return None
+    return value
 
 
 def _str(value: Any) -> str | None:

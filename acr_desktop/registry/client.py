@@ -32,7 +32,7 @@ from acr_desktop.registry.sending import MAX_LIST_PAGE_BYTES, MiB, Response
 from acr_desktop.registry.transport import Transport
 
 if TYPE_CHECKING:  # imported when first used: an inspect from the CLI needs neither
-    from acr_desktop.registry.acr import TagInfo
+    from acr_desktop.registry.acr import ManifestInfo, TagInfo
     from acr_desktop.registry.image_config import ImageConfig
     from acr_desktop.registry.listing import Listings, Pages, Referrers
 
@@ -114,6 +114,19 @@ class RegistryClient:
         self, registry: str, repository: str, *, orderby: str = "timedesc"
     ) -> Pages[TagInfo]:
         return self.listings.iter_acr_tags(registry, repository, orderby=orderby)
+
+    def iter_acr_manifests(
+        self, registry: str, repository: str, *, orderby: str = "timedesc"
+    ) -> Pages[ManifestInfo]:
+        """ACR's manifest metadata (size, platform, tags) page by page; needs metadata_read."""
+        return self.listings.iter_acr_manifests(registry, repository, orderby=orderby)
+
+    def answers_acr(self, registry: str) -> bool:
+        """Whether `registry` is an Azure Container Registry: by its host name, or because it
+        answered ACR's metadata API in this session (a custom domain)."""
+        from acr_desktop.registry.acr import is_acr_host
+
+        return is_acr_host(registry) or registry in self.listings.acr_registries
 
     def acr_tags_of(self, registry: str, repository: str, digest: str) -> list[TagInfo]:
         return self.listings.acr_tags_of(registry, repository, digest)

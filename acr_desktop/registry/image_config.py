@@ -35,6 +35,7 @@ class ImageConfig:
     history: tuple[HistoryStep, ...] = ()
     diff_ids: tuple[str, ...] = ()
     author: str | None = None
+    volumes: tuple[str, ...] = ()  # `config.Volumes`, sorted
 
     @property
     def platform(self) -> str:
@@ -64,6 +65,7 @@ def parse_config(raw: bytes) -> ImageConfig:
         history=align_history(_list(doc.get("history"))),
         diff_ids=diff_ids,
         author=_str_or_none(doc.get("author")),
+        volumes=tuple(sorted(_dict(run.get("Volumes")))),
     )
 
 

@@ -1,5 +1,5 @@
-"""Lists a registry serves, page by page: tags, the catalog, ACR's tag metadata, and referrers
-(the referrers API, else the tag fallbacks). RegistryClient owns one `Listings`."""
+"""Lists a registry serves, page by page: tags, the catalog, ACR's tag and manifest metadata,
+and referrers (the referrers API, else the tag fallbacks). RegistryClient owns one `Listings`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 from acr_desktop.registry import mediatypes as mt
-from acr_desktop.registry.acr import ACR_PAGE_SIZE, METADATA_ACTION, TagInfo, parse_acr_tags
+from acr_desktop.registry.acr import (
+    ACR_PAGE_SIZE,
+    METADATA_ACTION,
+    ManifestInfo,
+    TagInfo,
+    parse_acr_manifests,
+    parse_acr_tags,
+)
 from acr_desktop.registry.auth import CATALOG_SCOPE, repository_scope
 from acr_desktop.registry.errors import InvalidResponse, NotFound
 from acr_desktop.registry.json_doc import load_json
@@ -69,6 +76,8 @@ class Listings:
 
     def __init__(self, transport: Transport, get_manifest: GetManifest) -> None:
         self.transport = transport
+        # Registries that answered ACR's metadata API: Azure behind a custom domain too.
+        self.acr_registries: set[str] = set()
         self._get_manifest = get_manifest
 
     def iter_tags(self, registry: str, repository: str) -> Pages[str]:
@@ -93,6 +102,18 @@ class Listings:
         scopes = (repository_scope(repository, "pull", METADATA_ACTION),)
         path = f"/acr/v1/{repository}/_tags?n={ACR_PAGE_SIZE}&orderby={orderby}"
         return Pages(lambda pages: self._pages(pages, ctx, path, scopes, "tags", parse_acr_tags))
+
+    def iter_acr_manifests(
+        self, registry: str, repository: str, *, orderby: str = "timedesc"
+    ) -> Pages[ManifestInfo]:
+        """ACR's manifest metadata (size, platform, tags), newest first, page by page. Needs
+        `metadata_read`."""
+        ctx = RequestContext(registry, "metadata", repository)
+        scopes = (repository_scope(repository, "pull", METADATA_ACTION),)
+        path = f"/acr/v1/{repository}/_manifests?n={ACR_PAGE_SIZE}&orderby={orderby}"
+        return Pages(
+            lambda pages: self._pages(pages, ctx, path, scopes, "manifests", parse_acr_manifests)
+        )
 
     def acr_tags_of(self, registry: str, repository: str, digest: str) -> list[TagInfo]:
         """Every tag that points at `digest` (ACR `_tags?digest=`)."""
@@ -131,6 +152,8 @@ class Listings:
                 "GET", ctx, url, scopes=scopes, max_bytes=MAX_LIST_PAGE_BYTES
             )
             page = entries(load_json(resp.body, what=f"{key} list from {ctx.registry}"))
+            if path.startswith("/acr/v1/"):
+                self.acr_registries.add(ctx.registry)
             page = page[: MAX_ENTRIES - total]
             total += len(page)
             yield page

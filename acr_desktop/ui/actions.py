@@ -32,6 +32,7 @@ WIDGET_KEYS = (
     ("Enter (Layers tab)", "Show the files of the selected layer"),
     ("Enter (Files tab)", "Preview the selected file; open or close a folder"),
     ("Esc (Files tab)", "Stop listing the layers' files"),
+    ("Esc (Compare window)", "Stop comparing; with nothing running, close the window"),
     ("Shift+F10 / Menu", "A table's copy menu; on a column header, its sort menu"),
     ("Alt+Down / Space", "Open a Copy ▾ button's menu (when the button has the focus)"),
     ("F3 / Shift+F3", "Next / previous match in the JSON find bar"),
@@ -59,8 +60,11 @@ class ViewCommands(Protocol):
     def focus_find(self) -> None: ...
     def copy_as(self, kind: str) -> None: ...
     def save_document(self, which: str) -> None: ...
+    def copy_report(self) -> None: ...
+    def save_report(self) -> None: ...
     def fill_sort_menu(self, menu: QMenu) -> None: ...
     def set_theme(self, theme: str) -> None: ...
+    def compare_with(self) -> None: ...
     def ask_time_limit(self) -> None: ...
     def show_preferences(self) -> object: ...
     def show_shortcuts(self) -> object: ...
@@ -74,6 +78,7 @@ class Menus:
     view: QMenu
     go: QMenu
     registry: QMenu
+    tools: QMenu
     help: QMenu
     navigator: QAction
     themes: dict[str, QAction]
@@ -104,6 +109,7 @@ def install(
     _add(file, "Save manifest as…", lambda: view.save_document("manifest"), "Ctrl+S")
     _add(file, "Save platform manifest as…", lambda: view.save_document("platform"))
     _add(file, "Save image config as…", lambda: view.save_document("config"), "Ctrl+Shift+S")
+    _add(file, "Save report as JSON…", view.save_report)
     file.addSeparator()
     quit_action = _add(file, "&Quit", window.close, QKeySequence.StandardKey.Quit)
     quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # also where the platform has none
@@ -112,6 +118,7 @@ def install(
     edit = bar.addMenu("&Edit")
     for kind, label in COPY_FORMATS:
         _add(edit, label, partial(view.copy_as, kind), COPY_KEYS[kind])
+    _add(edit, "Copy report as Markdown", view.copy_report, "Ctrl+Shift+M")
     edit.addSeparator()
     _add(edit, "Find in JSON…", view.focus_find, "Ctrl+F")
     _add(edit, "Focus the reference bar", commands.focus_bar, "Ctrl+L")
@@ -127,14 +134,7 @@ def install(
     toggle.toggled.connect(navigator.setVisible)
     sort = view_menu.addMenu("Sort")
     sort.aboutToShow.connect(lambda: view.fill_sort_menu(sort))
-    theme_menu = view_menu.addMenu("Theme")
-    group = QActionGroup(theme_menu)
-    themes: dict[str, QAction] = {}
-    for theme in THEMES:
-        action = _add(theme_menu, theme.capitalize(), partial(view.set_theme, theme))
-        action.setCheckable(True)
-        group.addAction(action)
-        themes[theme] = action
+    themes = _themes(view_menu.addMenu("Theme"), view)
 
     go = bar.addMenu("&Go")
     _add(go, "Back", commands.go_back, "Alt+Left")
@@ -149,6 +149,7 @@ def install(
     sign_out = _add(registry, "Sign out", commands.sign_out)
     _add(registry, "Connection settings…", commands.open_connection_settings)
     _add(registry, "Time limit…", view.ask_time_limit)
+    tools = _tools(window, view)
 
     help_menu = bar.addMenu("&Help")
     _add(
@@ -157,7 +158,25 @@ def install(
     _add(help_menu, "Show log folder", show_log_folder)
     about = _add(help_menu, "About ACR Desktop", view.show_about)
     about.setMenuRole(QAction.MenuRole.AboutRole)
-    return Menus(file, edit, view_menu, go, registry, help_menu, toggle, themes, sign_out)
+    return Menus(file, edit, view_menu, go, registry, tools, help_menu, toggle, themes, sign_out)
+
+
+def _themes(theme_menu: QMenu, view: ViewCommands) -> dict[str, QAction]:
+    """View ▸ Theme: one checkable action per theme, one checked at a time."""
+    group = QActionGroup(theme_menu)
+    themes: dict[str, QAction] = {}
+    for theme in THEMES:
+        action = _add(theme_menu, theme.capitalize(), partial(view.set_theme, theme))
+        action.setCheckable(True)
+        group.addAction(action)
+        themes[theme] = action
+    return themes
+
+
+def _tools(window: QMainWindow, view: ViewCommands) -> QMenu:
+    tools = window.menuBar().addMenu("&Tools")
+    _add(tools, "Compare with…", view.compare_with, "Ctrl+Shift+K")
+    return tools
 
 
 def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QSize, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -22,6 +22,7 @@ from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
 from acr_desktop.ui.elided_label import ElidedLabel
 from acr_desktop.ui.insp_levels import Level
+from acr_desktop.ui.insp_sizes import ALL_PLATFORMS_TIP
 from acr_desktop.ui.insp_words import crumb_text, references_note
 from acr_desktop.ui.models import PlatformRow, PlatformsModel
 from acr_desktop.ui.plain import plain
@@ -31,15 +32,29 @@ VISIBLE_ROWS = 6  # shown before the table scrolls
 FEWEST_ROWS = 2  # what the table keeps when the divider is dragged up
 SETTLE_MS = 150  # a held arrow key loads only the row it stops on
 FIT_TO_CONTENTS_ROWS = 200
+SORT_MARK_MARGIN = 8  # beside the sort mark's height: its width and margin in a header
 SAMPLES = (  # widths from the font for a huge index (measuring every cell would freeze)
     "windows",
     "Architecture",
     "Variant",
     "10.0.20348.2340",
     "0123456789ab",
-    "Manifest size",
+    "Download size",
+    "Layers",
+    "Manifest bytes",
     "2 attestations",
 )
+
+
+def _sizes_line() -> QLabel:
+    """The line under the table with the download sizes of the platforms listed."""
+    line = plain(QLabel())
+    line.setObjectName("sizes")
+    line.setWordWrap(True)
+    line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    line.setToolTip(ALL_PLATFORMS_TIP)
+    line.hide()
+    return line
 
 
 class PlatformsTable(RowTable):
@@ -95,6 +110,7 @@ class PlatformsPanel(QGroupBox):
             ("Copy docker pull command", lambda rows: [self._pin(r, pull_line) for r in rows]),
         ]
         self.table.clicked.connect(self._choose_clicked)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sorted)
         self.table.activated.connect(self._choose_clicked)
         self.table.selectionModel().currentRowChanged.connect(self._current_moved)
         self._settle = QTimer(self)
@@ -106,6 +122,7 @@ class PlatformsPanel(QGroupBox):
         self._quiet = False
         self.attestation_note = plain(QLabel())
         self.attestation_note.setWordWrap(True)
+        self.sizes_line = _sizes_line()
         self.show_references = QCheckBox("List them")
         self.show_references.setToolTip("List attestations and builder records as rows, to open")
         self.show_references.toggled.connect(self.references_toggled)
@@ -130,6 +147,7 @@ class PlatformsPanel(QGroupBox):
         box.setSpacing(2)
         box.addWidget(self.crumbs)
         box.addWidget(self.table)
+        box.addWidget(self.sizes_line)
         box.addLayout(note)
 
     def show_level(self, level: Level, shown: Descriptor | None) -> None:
@@ -145,6 +163,9 @@ class PlatformsPanel(QGroupBox):
             self.setTitle(f"{title} of the nested index" if level.trail else title)
             self.crumbs.setVisible(bool(level.trail))
             self.crumb.setText(crumb_text(level.trail))
+            # Only Windows images have an OS version: without any, its column is not shown.
+            versions = any(r.descriptor.platform and r.descriptor.platform.os_version for r in rows)
+            self.table.setColumnHidden(PlatformsModel.COL_OS_VERSION, not versions)
             self._fit_columns(len(rows))
             note = references_note(level.index, listed=len(rows) > len(level.index.platforms))
             self.attestation_note.setVisible(note is not None)
@@ -156,6 +177,11 @@ class PlatformsPanel(QGroupBox):
         finally:
             self._quiet = False
         self.table.updateGeometry()
+
+    def show_sizes(self, line: str | None) -> None:
+        """The download sizes of the platforms listed in one line (None hides it)."""
+        self.sizes_line.setVisible(line is not None)
+        self.sizes_line.setText(line or "")
 
     def wanted_height(self) -> int:
         """The panel's height with up to VISIBLE_ROWS rows showing."""
@@ -171,11 +197,31 @@ class PlatformsPanel(QGroupBox):
         return max(0, table.viewport().height() - rows)
 
     def _fit_columns(self, count: int) -> None:
-        if count <= FIT_TO_CONTENTS_ROWS:
-            self.table.fit_columns()
+        """Columns as wide as their contents, with room for the sort mark only in the column
+        sorted on (room in all nine would not fit beside the JSON on a 1280 px screen)."""
+        table, header = self.table, self.table.horizontalHeader()
+        if count > FIT_TO_CONTENTS_ROWS:
+            metrics = table.fontMetrics()
+            table.fit_columns([metrics.horizontalAdvance(s) + 24 for s in SAMPLES])
             return
-        metrics = self.table.fontMetrics()
-        self.table.fit_columns([metrics.horizontalAdvance(s) + 24 for s in SAMPLES])
+        shown = header.isSortIndicatorShown()
+        header.setSortIndicatorShown(False)
+        try:
+            table.fit_columns()
+        finally:
+            header.setSortIndicatorShown(shown)
+        widths = [header.sectionSize(c) for c in range(header.count())]
+        sorted_on = header.sortIndicatorSection()
+        if shown and 0 <= sorted_on < len(widths):
+            widths[sorted_on] += header.fontMetrics().height() + SORT_MARK_MARGIN
+            table.fit_columns(widths)
+        # The last column stretches, but never below the width it was given: the room left.
+        header.resizeSection(len(widths) - 1, header.minimumSectionSize())
+
+    def _sorted(self) -> None:
+        """Sorted on another column: room for its sort mark (unless a person sized columns)."""
+        if self.table.auto_fit and self.model.rowCount():
+            self._fit_columns(self.model.rowCount())
 
     def _select(self, entry: Descriptor | None) -> None:
         if entry is None:

@@ -4,12 +4,13 @@ format, a platform chosen by fallback, what is missing)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from acr_desktop.index_entries import count_entries
+from acr_desktop.index_entries import count_entries, entry_label
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.manifest import Descriptor, ImageIndex, ImageManifest
 from acr_desktop.text import format_size, format_time, plural
@@ -19,6 +20,7 @@ from acr_desktop.ui.insp_words import MISSING_CONFIG, missing_entry
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.manifest import Manifest
+    from acr_desktop.sizes import IndexSizes
 
 EMPTY = "—"
 _ENTRY_NOUNS = {
@@ -39,21 +41,31 @@ def entry_field_label(entry: Descriptor) -> str:
     return f"{_ENTRY_NOUNS.get(entry.kind, 'Entry')} digest"
 
 
-def size_text(ins: Inspection) -> str:
+def size_text(ins: Inspection) -> tuple[str, str]:
+    """(the field's label, its text): which size it is, and how big."""
     image, s1 = ins.image_manifest, ins.schema1
     if image is not None:
-        return (
-            f"{format_size(image.layers_size)} compressed in "
-            f"{plural(len(image.layers), 'layer')} ({image.layers_size:,} bytes)"
+        total = image.total_size
+        entry = ins.platform_entry
+        which = f"{entry_label(entry)}: " if entry is not None else ""
+        return "Download size", (
+            f"{which}{format_size(total)} ({total:,} bytes) — the config and "
+            f"{plural(len(image.layers), 'layer')}, compressed"
         )
     if s1 is not None:
-        return f"{plural(len(s1.layers), 'layer')}; schema 1 gives no layer sizes"
+        return "Layers", f"{plural(len(s1.layers), 'layer')}; schema 1 gives no layer sizes"
     nested = ins.chosen_index
     if nested is not None:
-        return f"nested index: {count_entries(nested)}"
+        return "Entries", f"nested index: {count_entries(nested)}"
     if ins.index is not None:
-        return count_entries(ins.index)
-    return f"{plural(len(ins.top.raw), 'byte')} of manifest"
+        return "Entries", count_entries(ins.index)
+    return "Manifest size", f"{plural(len(ins.top.raw), 'byte')} of manifest"
+
+
+SIZE_TIP = (
+    "Download size: the config and every layer, compressed, as the registry stores them and a "
+    "pull downloads them. Unpacked on disk an image is larger."
+)
 
 
 def created_text(ins: Inspection) -> tuple[str, str]:
@@ -128,3 +140,65 @@ class SubjectLine(QWidget):
     def _open(self) -> None:
         if self._subject is not None:
             self.open_digest.emit(self._subject.digest)
+
+
+# -- the whole inspect as a report -------------------------------------------------------------
+def report_json(ins: Inspection, sizes: IndexSizes | None) -> bytes:
+    """`acr-desktop inspect --json`'s report of `ins`, with the download sizes known of the
+    index's entries (as `inspect --sizes` writes them)."""
+    import json
+
+    from acr_desktop.report import build_report
+
+    report = build_report(ins, sizes)
+    return json.dumps(report, indent=2, ensure_ascii=True).encode() + b"\n"  # as the CLI writes
+
+
+def report_name(ins: Inspection) -> str:
+    """`app-sha256-0123456789ab-inspect.json`: only letters, digits, `.`, `_` and `-`."""
+    import re
+
+    repo = ins.reference.repository.rsplit("/", 1)[-1]
+    name = f"{repo}-{ins.top.digest.replace(':', '-')[:19]}-inspect.json"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a temporary file beside it, then renamed
+    over it (a failed write never leaves half a file, nor spoils what was there)."""
+    import os
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save_report(parent: QWidget, ins: Inspection, sizes: IndexSizes | None) -> str | None:
+    """Ask where, then write the report; a sentence for the status bar, or None when nothing
+    was saved (cancelled, or the write failed, which is said in a message box)."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    data = report_json(ins, sizes)
+    chosen, _filter = QFileDialog.getSaveFileName(
+        parent, "Save the inspect report as JSON", str(Path.home() / report_name(ins)),
+        "JSON (*.json);;All files (*)",
+    )  # fmt: skip
+    if not chosen:
+        return None
+    try:
+        write_atomically(Path(chosen), data)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        QMessageBox.warning(
+            parent, "Not saved", f"The report could not be written to {chosen}: {why}."
+        )
+        return None
+    return f"Saved the inspect report ({format_size(len(data))}) to {chosen}"

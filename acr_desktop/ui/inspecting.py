@@ -73,6 +73,9 @@ class InspectController(QObject):
         return self._runner.is_busy(CHANNEL)
 
     def inspect(self, ref: Reference) -> None:
+        from acr_desktop.ui.insp_sizes import CHANNEL as SIZES
+
+        self._runner.cancel(SIZES)  # moving on: the sizes of the index shown are not wanted
         self.current = ref
         self._prepare(ref.registry)
         client = self._client()

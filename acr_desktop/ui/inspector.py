@@ -24,6 +24,7 @@ from acr_desktop.ui.insp_layout import LoadingBanner, restore_splitter, steady_s
 from acr_desktop.ui.insp_levels import Level, arrived, level_of, missing_of, platform_rows
 from acr_desktop.ui.insp_platforms import PlatformsPanel
 from acr_desktop.ui.insp_referrers import ReferrersPanel, Subject
+from acr_desktop.ui.insp_sizes import PlatformSizes
 from acr_desktop.ui.insp_words import documents_of, history_note, layer_rows, layers_total
 from acr_desktop.ui.json_view import JsonView
 from acr_desktop.ui.models import LayerRow, LayersModel
@@ -33,7 +34,11 @@ from acr_desktop.ui.summary_panel import SummaryPanel
 from acr_desktop.ui.tables import RowTable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from acr_desktop.inspection import Inspection
+    from acr_desktop.registry.client import RegistryClient
+    from acr_desktop.ui.worker import JobRunner
 
 TABLES_MIN_WIDTH = 280  # the tables' side of the divider, at least
 JSON_MIN_WIDTH = 200  # the JSON side, at least
@@ -72,6 +77,9 @@ class Inspector(QWidget):
         self.platforms = self.platforms_box.table
         self.platforms_model = self.platforms_box.model
         self.attestation_note = self.platforms_box.attestation_note
+        self.sizes = PlatformSizes(self.platforms_model, self)  # "Download size", "Layers"
+        self.sizes.changed.connect(self._show_sizes)
+        self.summary.sizes_for = self.sizes.sizes_for  # for Copy as Markdown, Save as JSON
 
         self.layers_model = LayersModel(self)
         self.layers = LayersTable(self.layers_model)
@@ -154,6 +162,12 @@ class Inspector(QWidget):
         self._shown_doc = 0  # the document whose layers are in the table
         self._layers_state_restored = False
 
+    def bind(self, runner: JobRunner, client: Callable[[], RegistryClient],
+             prepare: Callable[[str], None]) -> None:  # fmt: skip
+        """Use the window's worker, client and sign-in for the Files tab and the sizes."""
+        self.files.bind(runner, client, prepare)
+        self.sizes.bind(runner, client, prepare)
+
     # -- showing -------------------------------------------------------------------------------
     def show_inspection(self, ins: Inspection, level: Level | None = None) -> None:
         """Show `ins`; `level` the entries listed beside it (made in the worker, with the way
@@ -169,6 +183,10 @@ class Inspector(QWidget):
         self.summary.show_inspection(ins)
         self.platforms_box.setVisible(level is not None)
         inside = level is not None and bool(level.trail) and level.trail[-1] is ins
+        # The index listed (a nested one, inside it) is measured: its sizes line takes room.
+        self.sizes.show(
+            None if level is None else level.trail[-1].chosen if level.trail else ins.top
+        )
         if level is not None:
             self.platforms_box.show_level(level, None if inside else ins.platform_entry)
             self._size_platforms()
@@ -234,6 +252,14 @@ class Inspector(QWidget):
         if wanted > sizes[0]:
             left = min(wanted, room)
             self.split.setSizes([left, sum(sizes) - left])
+
+    def _show_sizes(self) -> None:
+        """The sizes line under the platforms; room for it when it appears or wraps anew."""
+        line = self.platforms_box.sizes_line
+        before = line.isVisibleTo(self), line.heightForWidth(line.width())
+        self.platforms_box.show_sizes(self.sizes.summary())
+        if (line.isVisibleTo(self), line.heightForWidth(line.width())) != before:
+            self._size_platforms()
 
     def _platforms_sized_by_hand(self) -> None:
         self._sized_by_hand = True

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
             open_text=self._open_text,
         )
         self.navigator = Navigator(self.runner, lambda: self.client, self.sign_in.apply)
+        self.navigator.tag_pane.remember_columns(self.preferences)  # the tag list's columns
         self._placed = False
         self._build()
         self._wire()
@@ -118,7 +119,7 @@ class MainWindow(QMainWindow):
             inspector.copied.connect(self.status_line.copied)
             inspector.referrers_wanted.connect(self.browsing.load_referrers)
             inspector.open_digest.connect(self.browsing.open_digest)
-            inspector.files.bind(self.runner, lambda: self.client, self.sign_in.apply)
+            inspector.bind(self.runner, lambda: self.client, self.sign_in.apply)  # Files, sizes
             inspector.restore_state(self.preferences)
         return self._inspector
 

@@ -6,10 +6,10 @@ Columns are `COL_*` constants; `SORT_ROLE` returns comparable raw values (byte c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -24,8 +24,12 @@ from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.image_config import HistoryStep
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.text import format_size, format_time, plural, short_digest
+from acr_desktop.ui.insp_sizes import DOWNLOAD_TIP, LAYERS_TIP, MANIFEST_TIP, size_cells
 from acr_desktop.ui.plain import list_entry, tooltip
 from acr_desktop.ui.roles import OBJECT_ROLE, SORT_ROLE
+
+if TYPE_CHECKING:
+    from acr_desktop.sizes import ImageSize
 
 __all__ = ["OBJECT_ROLE", "SORT_ROLE"]  # with the models below; defined in roles.py
 Index = QModelIndex | QPersistentModelIndex
@@ -137,7 +141,11 @@ def foreign_words(urls: tuple[str, ...]) -> str:
 
 class LayersModel(RowsModel[LayerRow]):
     COL_NUMBER, COL_DIGEST, COL_TYPE, COL_SIZE, COL_STEP = range(5)
-    HEADERS = ("#", "Digest", "Media type", "Size", "Created by")
+    HEADERS = ("#", "Digest", "Media type", "Compressed size", "Created by")
+    HEADER_TIPS = {  # noqa: RUF012
+        COL_SIZE: "Compressed size: the layer's blob as the registry stores it and a pull "
+        "downloads it; unpacked on disk it is larger.",
+    }
 
     def total_size(self) -> int:
         return sum(r.descriptor.size for r in self._rows)
@@ -207,20 +215,29 @@ UNREADABLE_ENTRY = "Unreadable: the registry sent this entry's manifest, but it 
 
 
 class PlatformsModel(RowsModel[PlatformRow]):
-    COL_OS, COL_ARCH, COL_VARIANT, COL_OS_VERSION, COL_DIGEST, COL_SIZE, COL_ATTEST = range(7)
-    HEADERS = (
-        "OS",
-        "Architecture",
-        "Variant",
-        "OS version",
-        "Digest",
-        "Manifest size",
-        "Attestations",
-    )
-    HEADER_TIPS = {  # noqa: RUF012
-        COL_SIZE: "The size of this entry's manifest document, not of the image. "
-        "Image sizes arrive with the sizes work.",
-    }
+    """The entries of an index; "Download size" and "Layers" come later (`set_sizes`)."""
+
+    COL_OS, COL_ARCH, COL_VARIANT, COL_OS_VERSION, COL_DIGEST = range(5)
+    COL_DOWNLOAD, COL_LAYERS, COL_MANIFEST, COL_ATTEST = range(5, 9)
+    SIZE_COLUMNS = (COL_DOWNLOAD, COL_LAYERS)
+    HEADERS = ("OS", "Architecture", "Variant", "OS version", "Digest", "Download size",
+               "Layers", "Manifest bytes", "Attestations")  # fmt: skip
+    HEADER_TIPS = {COL_DOWNLOAD: DOWNLOAD_TIP, COL_LAYERS: LAYERS_TIP, COL_MANIFEST: MANIFEST_TIP}  # noqa: RUF012
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sizes: Mapping[str, ImageSize | str] = {}  # by entry digest, kept across set_rows
+        self._measuring = False
+
+    def set_sizes(self, sizes: Mapping[str, ImageSize | str], *, measuring: bool) -> None:
+        """Download sizes by entry digest (a sentence where there is none); `measuring`: the
+        entries without one show "…". Re-sorts when sorted on a size column."""
+        self._sizes, self._measuring = dict(sizes), measuring
+        if self._sort[0] in self.SIZE_COLUMNS:
+            self.sort(*self._sort)
+        if self._rows:
+            last = self.index(len(self._rows) - 1, self.COL_LAYERS)
+            self.dataChanged.emit(self.index(0, self.COL_DOWNLOAD), last)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -242,23 +259,26 @@ class PlatformsModel(RowsModel[PlatformRow]):
 
     def cell(self, number: int, row: PlatformRow, column: int, role: int) -> Any:
         d = row.descriptor
+        if column in self.SIZE_COLUMNS:
+            return self._size_cell(row, column, role)
         values = row.texts
+        text = values[column - 2 if column > self.COL_DIGEST else column]  # no size cells there
         if role == Qt.ItemDataRole.DisplayRole:
-            return values[column]
+            return text
         if role == SORT_ROLE:
-            return d.size if column == self.COL_SIZE else values[column]
+            return d.size if column == self.COL_MANIFEST else text
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_OS and row.missing:
                 return UNREADABLE_ENTRY if row.unreadable else MISSING_ENTRY
             if column == self.COL_OS and row.label:
-                return values[column]
+                return text
             if column == self.COL_DIGEST:
                 return d.digest
-            if column == self.COL_SIZE:
-                return f"{d.size:,} bytes of manifest (not the image's size)"
+            if column == self.COL_MANIFEST:
+                return f"{d.size:,} bytes of manifest (not the image's size: see Download size)"
             if column == self.COL_ATTEST and row.attestations:
                 return "\n".join(a.digest for a in row.attestations)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_SIZE:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_MANIFEST:
             return _RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and row.missing:
             from PySide6.QtGui import QColor
@@ -266,6 +286,19 @@ class PlatformsModel(RowsModel[PlatformRow]):
             from acr_desktop.ui import colours
 
             return QColor(colours.warning())
+        return None
+
+    def _size_cell(self, row: PlatformRow, column: int, role: int) -> Any:
+        cells = size_cells(row.descriptor, self._sizes.get(row.descriptor.digest), self._measuring)
+        download = column == self.COL_DOWNLOAD
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cells.download if download else cells.layers
+        if role == SORT_ROLE:
+            return cells.download_bytes if download else cells.layer_count
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return cells.tip
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT
         return None
 
 

@@ -1,19 +1,24 @@
 """The navigator's tag pane: one repository's tags, loaded page by page in the worker, filtered
 and ordered, with a count that follows the filter and a Stop for the listing. A tag opens (and
 copies) on the registry and repository it was listed from — when it is a tag at all: a name no
-registry may give (markup, a line break, 5,000 characters) is listed, but never opened."""
+registry may give (markup, a line break, 5,000 characters) is listed, but never opened.
+Optional columns (the header's menu) are filled for the rows in view (`tag_details.py`); a
+tag's menu asks to compare it with another, or two selected tags with each other."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +36,7 @@ from acr_desktop.ui.nav_views import TagTable
 from acr_desktop.ui.nav_words import STOPPED, tag_count
 from acr_desktop.ui.plain import list_entry
 from acr_desktop.ui.roles import OBJECT_ROLE
+from acr_desktop.ui.tag_details import TagDetails
 from acr_desktop.ui.tags_model import TagsModel
 from acr_desktop.ui.worker import JobRunner
 
@@ -40,6 +46,16 @@ if TYPE_CHECKING:
 CHANNEL = "tags"
 ORDERS = ("Newest versions first", "Oldest versions first", "Recently updated")
 TAG_COLUMN_CHARS = 60  # the tag column's width at most; a longer tag elides
+DEFAULT_COLUMNS = ("updated", "platforms", "size", "aliases", "signed", "locks")
+COLUMN_CHARS = dict(zip(range(TagsModel.COL_DIGEST, TagsModel.COL_SIGNED), (22, 8, 16, 17, 17, 16),
+                        strict=True))  # fmt: skip  # the optional columns' widths
+
+
+class ColumnStore(Protocol):
+    """Where the chosen columns are remembered (the preferences)."""
+
+    def tag_columns(self) -> list[str] | None: ...
+    def set_tag_columns(self, keys: list[str]) -> None: ...
 
 
 class TagPane(QWidget):
@@ -48,11 +64,14 @@ class TagPane(QWidget):
         repository the list came from.
     copied(str): Ctrl+C put a tag's reference on the clipboard.
     busy_changed(): the tag listing started, ended or was stopped.
+    compare_wanted(object, object): compare a tag (a Reference) with another: the second
+        Reference (two tags selected, the older version first), or None to ask for it.
     """
 
     reference_chosen = Signal(object)
     copied = Signal(str)
     busy_changed = Signal()
+    compare_wanted = Signal(object, object)
 
     def __init__(
         self,
@@ -69,7 +88,12 @@ class TagPane(QWidget):
         self._acr = False
         self._lines: list[str] = []  # said below the count: the cap, a note, an error
         self._refused = ""  # why the tag last opened could not be
+        self.columns = list(DEFAULT_COLUMNS)  # the optional columns chosen (TagsModel.KEYS)
+        self._store: ColumnStore | None = None
         self._build()
+        self.details = TagDetails(runner, client, prepare, self.model, self.table)
+        self.details.stopped.connect(lambda _sentence: self._show_status())
+        self._apply_columns()
 
     def _build(self) -> None:
         self.title = ElidedLabel()  # names a repository: one plain line, bold by font
@@ -122,12 +146,99 @@ class TagPane(QWidget):
         # Fit the tag column to the rows on screen, not to a thousand of a million.
         table.horizontalHeader().setResizeContentsPrecision(0)  # (rows, for a column)
         table.horizontalHeader().setStretchLastSection(True)
-        for column in range(TagsModel.COL_UPDATED, TagsModel.COL_LOCKS + 1):
-            table.setColumnHidden(column, True)  # shown when the registry has metadata
-        table.clicked.connect(self._open)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # two: compare
+        menu = Qt.ContextMenuPolicy.CustomContextMenu
+        table.horizontalHeader().setContextMenuPolicy(menu)
+        table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
+        for part in (table, table.viewport()):  # the Menu key goes to the table, a click below
+            part.installEventFilter(self)
+        x = self.fontMetrics().horizontalAdvance("x")
+        for column, chars in COLUMN_CHARS.items():  # fixed: they never jump as rows fill
+            table.setColumnWidth(column, x * chars)
+        table.clicked.connect(self._clicked)
         table.opened.connect(self._open)
         table.copy_requested.connect(self._copy)
         return table
+
+    # -- columns -------------------------------------------------------------------------------
+    def remember_columns(self, store: ColumnStore) -> None:
+        """Show the columns `store` remembers, and remember what is chosen from now on."""
+        self._store = store
+        keys = store.tag_columns()
+        if keys is not None:
+            self.columns = [k for k in keys if k in TagsModel.KEYS[1:]]
+        self._apply_columns()
+
+    def show_column(self, key: str, shown: bool) -> None:
+        self.columns = [k for k in self.columns if k != key] + ([key] if shown else [])
+        if self._store is not None:
+            self._store.set_tag_columns(self.columns)
+        self._apply_columns()
+
+    def _apply_columns(self) -> None:
+        """Columns chosen and available (those of ACR's metadata only with it) are shown;
+        the lazy fill learns what they need."""
+        model, needs = self.model, set()
+        for column, key in enumerate(model.KEYS[1:], 1):
+            shown = key in self.columns and (column not in model.ACR_ONLY or model.has_metadata)
+            self.table.setColumnHidden(column, not shown)
+            if shown and column in model.NEEDS:
+                needs.add(model.NEEDS[column])
+        self.details.set_needs(frozenset(needs))
+
+    def _column_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for column, key in enumerate(self.model.KEYS[1:], 1):
+            action = menu.addAction(self.model.HEADERS[column])
+            action.setCheckable(True)
+            action.setChecked(key in self.columns)
+            action.setToolTip(self.model.headerData(column, Qt.Orientation.Horizontal,
+                                                    Qt.ItemDataRole.ToolTipRole) or "")  # fmt: skip
+            if column in self.model.ACR_ONLY and not self.model.has_metadata:
+                action.setEnabled(False)  # ACR's metadata only
+            action.toggled.connect(lambda on, k=key: self.show_column(k, on))
+        menu.setToolTipsVisible(True)
+        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
+        self.column_menu = menu  # for the tests
+
+    # -- a tag's menu --------------------------------------------------------------------------
+    def selected_references(self) -> list[Reference]:
+        """The selected tags' references that can be opened, in list order."""
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        refs = [self.reference_at(self.model.index(row, 0)) for row in rows]
+        return [r for r in refs if r is not None and _valid(r)]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A tag's menu: where it was clicked, or the current row for the keyboard's Menu key."""
+        if isinstance(event, QContextMenuEvent) and watched in (self.table, self.table.viewport()):
+            keyboard = event.reason() == QContextMenuEvent.Reason.Keyboard
+            index = self.table.currentIndex() if keyboard else self.table.indexAt(event.pos())
+            self._tag_menu(index, event.globalPos())
+            return True
+        return super().eventFilter(watched, event)
+
+    def _tag_menu(self, index: QModelIndex, where: QPoint) -> None:
+        ref = self.reference_at(index)
+        if ref is None:
+            return
+        if not self.table.selectionModel().isRowSelected(index.row()):
+            self.table.selectRow(index.row())
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self._open(index))
+        menu.addAction("Copy reference", lambda: self._copy(index))
+        menu.addSeparator()
+        compare = menu.addAction("Compare with…", lambda: self.compare_wanted.emit(ref, None))
+        compare.setEnabled(_valid(ref))
+        pair = self.selected_references()
+        if len(pair) == 2:
+            older, newer = pair if not self.model.descending else pair[::-1]
+            menu.addAction(
+                f"Compare these two ({list_entry(older.tag or '', 20)} ⇄ "
+                f"{list_entry(newer.tag or '', 20)})",
+                lambda: self.compare_wanted.emit(older, newer),
+            )
+        menu.popup(where)
+        self.tag_menu = menu  # for the tests
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -139,6 +250,7 @@ class TagPane(QWidget):
         """Forget the list (another registry is in view): stop its listing, empty the list, the
         title, the filter and what the status says."""
         self.runner.cancel(CHANNEL)
+        self.details.reset(None)
         self.source = None
         self._loading, self._acr, self._lines, self._refused = False, False, [], ""
         self.title.setText("Tags")
@@ -155,6 +267,7 @@ class TagPane(QWidget):
             return False
         self.runner.cancel(CHANNEL)
         self._loading, self._lines = False, [STOPPED]
+        self.details.hold(False)  # what is listed can be filled
         self._show_status()
         self._settled()
         return True
@@ -170,6 +283,7 @@ class TagPane(QWidget):
         self.title.setText(f"Tags of {repository}")
         self._loading, self._acr, self._lines, self._refused = True, False, [], ""
         self.model.clear()
+        self.details.reset(key)
         self.prepare(registry)
         client = self.client()
         try_acr = self._acr_known.get(registry, True if is_acr_host(registry) else None)
@@ -199,20 +313,20 @@ class TagPane(QWidget):
         self._loading, self._acr = False, result.acr
         self._lines = [text for text in (result.notice, result.note) if text]
         self.model.set_name_order(result.versions, result.words, result.fallbacks)
-        metadata = self.model.has_metadata
-        self.order.model().item(2).setEnabled(metadata)  # type: ignore[attr-defined]
-        for column in range(TagsModel.COL_UPDATED, TagsModel.COL_LOCKS + 1):
-            self.table.setColumnHidden(column, not metadata)
+        self.order.model().item(2).setEnabled(self.model.has_metadata)  # type: ignore[attr-defined]
+        self._apply_columns()
+        self.details.hold(False)
         self.table.resizeColumnToContents(TagsModel.COL_TAG)
-        widest = self.fontMetrics().horizontalAdvance("x") * TAG_COLUMN_CHARS
-        if self.table.columnWidth(TagsModel.COL_TAG) > widest:  # a 5,000-character tag
-            self.table.setColumnWidth(TagsModel.COL_TAG, widest)
+        x = self.fontMetrics().horizontalAdvance("x")
+        width = self.table.columnWidth(TagsModel.COL_TAG)  # a 5,000-character tag: elided
+        self.table.setColumnWidth(TagsModel.COL_TAG, max(min(width, x * TAG_COLUMN_CHARS), x * 12))
         self._show_status()
 
     def _failed(self, key: tuple[str, str], exc: Any) -> None:
         if key != self.source:
             return
         self._loading, self._lines = False, [describe(exc).text]
+        self.details.hold(False)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -223,6 +337,8 @@ class TagPane(QWidget):
             self.status.setText("")
             return
         lines = [*self._lines, self._refused] if self._refused else list(self._lines)
+        if self.details.note:
+            lines.append(f"Tag details stopped: {self.details.note}")
         if self.model.total() or not lines:
             counts = self.model.counts()
             head = tag_count(counts.shown, counts.total, counts.kinds)
@@ -240,6 +356,12 @@ class TagPane(QWidget):
         if not isinstance(tag, TagInfo) or self.source is None:
             return None
         return Reference(self.source[0], self.source[1], tag.name)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        """A click opens the tag; Ctrl or Shift with it only selects (to compare two)."""
+        held = QGuiApplication.keyboardModifiers()
+        if not held & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+            self._open(index)
 
     def _open(self, index: QModelIndex) -> None:
         ref = self.reference_at(index)
@@ -261,3 +383,12 @@ class TagPane(QWidget):
         if ref is not None:
             copy_text(str(ref))
             self.copied.emit(str(ref))
+
+
+def _valid(ref: Reference) -> bool:
+    """A reference a registry could answer (a listed name may be anything)."""
+    try:
+        parse_reference(str(ref))
+    except InvalidReference:
+        return False
+    return True

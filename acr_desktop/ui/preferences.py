@@ -25,6 +25,7 @@ _RECENT = "recent"
 _BOOKMARKS = "bookmarks"
 _TIMEOUT = "network/timeout"
 _THEME = "view/theme"
+_TAG_COLUMNS = "view/tag_columns"  # the tag list's optional columns shown (TagsModel.KEYS)
 THEMES = ("system", "light", "dark")
 _LAYER_CACHE_LIMIT = "cache/layer_listings_limit"
 DEFAULT_LAYER_CACHE_LIMIT = 256 * 1024 * 1024  # bytes; as registry/listing_cache.DEFAULT_LIMIT
@@ -163,6 +164,16 @@ class Preferences:
     def set_theme(self, theme: str) -> None:
         assert theme in THEMES, theme
         self.store.setValue(_THEME, theme)
+
+    def tag_columns(self) -> list[str] | None:
+        """The tag list's optional columns the user chose (None: never chosen, the defaults)."""
+        value = self.store.value(_TAG_COLUMNS)
+        if value is None:
+            return None
+        return [k for k in str(value).split(",") if k]  # one text: an empty choice stays one
+
+    def set_tag_columns(self, keys: list[str]) -> None:
+        self.store.setValue(_TAG_COLUMNS, ",".join(keys))
 
     # -- the layer listings kept on disk -------------------------------------------------------
     def layer_cache_limit(self) -> int:

@@ -4,6 +4,7 @@ chosen by fallback, a missing part)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QMenu,
     QSizePolicy,
     QToolButton,
@@ -28,11 +30,13 @@ from acr_desktop.ui.clipboard import copy_text
 from acr_desktop.ui.elided_label import ElidedLabel
 from acr_desktop.ui.insp_received import entry_problem, unreadable
 from acr_desktop.ui.insp_summary import (
+    SIZE_TIP,
     SubjectLine,
     annotations_text,
     created_text,
     entry_field_label,
     notes_lines,
+    save_report,
     size_text,
 )
 from acr_desktop.ui.plain import plain, tooltip
@@ -41,6 +45,7 @@ from acr_desktop.ui.theme import on_scheme_change
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import FetchedManifest
+    from acr_desktop.sizes import IndexSizes
 
 
 def _selectable(label: QLabel) -> QLabel:
@@ -48,6 +53,20 @@ def _selectable(label: QLabel) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return label
+
+
+def _wrapped(tip: str) -> QLabel:
+    label = _selectable(QLabel())
+    label.setWordWrap(True)
+    label.setToolTip(tip)
+    return label
+
+
+def _bold(label: QWidget) -> None:
+    bold = label.font()
+    bold.setBold(True)
+    bold.setPointSizeF(bold.pointSizeF() * 1.15)
+    label.setFont(bold)
 
 
 class CopyButton(QToolButton):
@@ -81,7 +100,7 @@ class DigestLine(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        self.row = layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.digest = ElidedLabel()
         self.digest.setObjectName("digest")
@@ -161,6 +180,23 @@ class DigestLine(QWidget):
             self.copied.emit(text)
 
 
+class ReportButton(CopyButton):
+    """ "Report ▾": the whole inspect as Markdown on the clipboard, or saved as JSON."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setText("Report")
+        self.setToolTip(
+            "The whole inspect, for a ticket or a script: Copy as Markdown, Save as JSON…"
+        )
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setMenu(QMenu(self))
+        self.markdown = self.menu().addAction("Copy as Markdown")
+        self.markdown.setToolTip("The summary, platforms with their sizes, layers and notes")
+        self.json = self.menu().addAction("Save as JSON…")
+        self.json.setToolTip("The report `acr-desktop inspect --json` writes, with the sizes")
+
+
 class SummaryPanel(QWidget):
     """Signals:
     copied(str): something was put on the clipboard.
@@ -180,17 +216,18 @@ class SummaryPanel(QWidget):
         self.reference = ElidedLabel()
         self.reference.setObjectName("reference")
         self.reference.copied.connect(self.copied)
-        bold = self.reference.font()
-        bold.setBold(True)
-        bold.setPointSizeF(bold.pointSizeF() * 1.15)
-        self.reference.setFont(bold)
+        _bold(self.reference)
         self.digest = DigestLine()
         self.digest.copied.connect(self.copied)
+        self.report = self._report_button()
+        self.inspection: Inspection | None = None
+        # The sizes known of an index's entries (set by the inspector), for the report.
+        self.sizes_for: Callable[[FetchedManifest], IndexSizes | None] = lambda _index: None
         self.platform_digest = DigestLine()
         self.platform_digest.copied.connect(self.copied)
         self.kind = ElidedLabel()  # an artifact type is a server's text, of any length
         self.kind.copied.connect(self.copied)
-        self.size_label = _selectable(QLabel())
+        self.size_label = _wrapped(SIZE_TIP)  # "linux/arm64/v8: 28.1 MB (…) — the config and …"
         self.created = _selectable(QLabel())
         self.subject = SubjectLine()
         self.subject.open_digest.connect(self.open_digest)
@@ -226,7 +263,42 @@ class SummaryPanel(QWidget):
         if tags is not None:
             self.aliases.setText(", ".join(tags) or "—")
 
+    def _report_button(self) -> ReportButton:
+        """ "Report ▾" beside the digest's Copy ▾ button."""
+        report = ReportButton()
+        report.setObjectName("report")
+        report.markdown.triggered.connect(self.copy_markdown)
+        report.json.triggered.connect(self.save_json)
+        self.digest.row.addWidget(report)
+        return report
+
+    def index_sizes(self) -> IndexSizes | None:
+        """What is known of the sizes of the index inspected, for the report."""
+        ins = self.inspection
+        return self.sizes_for(ins.top) if ins is not None and ins.index is not None else None
+
+    def copy_markdown(self) -> None:
+        """The whole inspect as Markdown on the clipboard (with the sizes known so far)."""
+        from acr_desktop.report_markdown import inspection_markdown
+
+        if self.inspection is not None:
+            text = inspection_markdown(self.inspection, self.index_sizes())
+            copy_text(text)
+            self.copied.emit(text)
+
+    def save_json(self) -> str | None:
+        """Ask where, then save the inspect report as JSON (with the sizes known so far); the
+        sentence saying where (also on the window's status bar), None when nothing was saved."""
+        if self.inspection is None:
+            return None
+        sentence = save_report(self.window(), self.inspection, self.index_sizes())
+        window = self.window()
+        if sentence is not None and isinstance(window, QMainWindow):
+            window.statusBar().showMessage(sentence, 6000)
+        return sentence
+
     def show_inspection(self, ins: Inspection) -> None:
+        self.inspection = ins
         top = ins.top
         self.reference.setText(str(ins.reference))
         self.digest.show_manifest(top)
@@ -243,7 +315,11 @@ class SummaryPanel(QWidget):
             label = self.form.labelForField(self.platform_digest)
             if isinstance(label, QLabel):
                 plain(label).setText(entry_field_label(entry))
-        self.size_label.setText(size_text(ins))
+        which, size = size_text(ins)
+        self.size_label.setText(size)
+        label = self.form.labelForField(self.size_label)
+        if isinstance(label, QLabel):
+            label.setText(which)
         local, utc = created_text(ins)
         self.created.setText(local)
         self.created.setToolTip(tooltip(utc))

@@ -1,12 +1,9 @@
 """The tag list: a model with lazy rows over up to a million tags, filtered as you type (substring
 or glob) and ordered by version-aware name or by time. No widget per tag. Tags that stand for a
 signature, attestation, SBOM or referrers index (`sha256-…`) are drawn as such, kept last and
-counted apart.
-
-Pages are appended as they arrive (`beginInsertRows`, only the new page is looked at); the
-version order is computed in the worker once everything is in (`tag_order.name_order`) and
-swapped in whole. Filtering a long list runs in slices on the UI thread, the matches appended
-slice by slice, so no keystroke freezes the window."""
+counted apart. Pages are appended as they arrive (only the new page is looked at); the version
+order comes from the worker. Filtering runs in slices, so no keystroke freezes the window. The
+optional columns show what `tag_details` learnt, kept by digest."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -33,9 +30,14 @@ from acr_desktop.ui.nav_words import fallback_label, fallback_tooltip
 from acr_desktop.ui.plain import list_entry, tooltip
 from acr_desktop.ui.roles import OBJECT_ROLE
 from acr_desktop.ui.tag_order import fallback_kind
+from acr_desktop.ui.tag_rounds import COLUMN_TIPS
+
+if TYPE_CHECKING:
+    from acr_desktop.ui.tag_rounds import Facts, Found
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_TAGS = 1_000_000  # tags kept in the window; the rest are not shown (and the status says so)
+MAX_FACTS = 20_000  # manifests whose facts are kept (by digest, across repositories)
 SLICE = 32_768  # tags looked at between two checks of the clock while filtering
 SLICE_MS = 25.0  # UI-thread time one round of filtering may take before the window runs again
 
@@ -72,8 +74,16 @@ def _lowered(names: Sequence[str]) -> list[str]:
 
 
 class TagsModel(QAbstractTableModel):
-    COL_TAG, COL_UPDATED, COL_DIGEST, COL_SIGNED, COL_LOCKS = range(5)
-    HEADERS = ("Tag", "Last updated", "Digest", "Signed", "Locks")
+    (COL_TAG, COL_UPDATED, COL_DIGEST, COL_KIND, COL_PLATFORMS, COL_SIZE, COL_CREATED,
+     COL_ALIASES, COL_SIGNED, COL_LOCKS) = range(10)  # fmt: skip
+    HEADERS = ("Tag", "Last updated", "Digest", "Kind", "Platforms", "Download size", "Created",
+               "Same as", "Signed", "Locks")  # fmt: skip
+    KEYS = ("tag", "updated", "digest", "kind", "platforms", "size", "created", "aliases",
+            "signed", "locks")  # fmt: skip  # the columns' names in the preferences
+    TIPS = COLUMN_TIPS
+    ACR_ONLY = (COL_UPDATED, COL_SIGNED, COL_LOCKS)  # shown only with ACR's metadata
+    NEEDS: ClassVar[dict[int, str]] = dict(zip(range(COL_DIGEST, COL_SIGNED), (
+        "digest", "kind", "platforms", "size", "created", "digest"), strict=True))  # fmt: skip
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +107,14 @@ class TagsModel(QAbstractTableModel):
         self.descending = True
         self.has_metadata = False
         self.capped = False  # MAX_TAGS reached: later tags were dropped
+        # The optional columns (tag_details.py): facts by digest (kept across lists), the
+        # digests learnt per tag (by index into _names), tags that failed, rows being filled.
+        self.facts: dict[str, Facts] = {}
+        self._links: dict[int, str] = {}
+        self._problems: dict[int, str] = {}
+        self.pending: set[int] = set()
+        self._alias: dict[str, list[int]] = {}
+        self._alias_upto = 0  # ACR tags looked at for _alias so far
 
     # -- data ----------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -107,6 +125,13 @@ class TagsModel(QAbstractTableModel):
         self._visible_fallbacks = 0
         self._slicer.stop()
         self.has_metadata = self.capped = False
+        self._links, self._problems, self.pending, self._alias, self._alias_upto = (
+            {},
+            {},
+            set(),
+            {},
+            0,
+        )
         self.endResetModel()
 
     def add_page(self, page: Sequence[TagInfo] | Sequence[str]) -> None:
@@ -245,7 +270,83 @@ class TagsModel(QAbstractTableModel):
         i = self._visible[row]
         return self._infos[i] if self._infos else TagInfo(self._names[i])
 
+    # -- the optional columns ------------------------------------------------------------------
+    def position(self, row: int) -> int:  # the tag at `row`: its index into all loaded
+        return self._visible[row]
+
+    def name_at(self, i: int) -> str:
+        return self._names[i]
+
+    @property
+    def from_acr(self) -> bool:  # the tags came with ACR's metadata (digests included)
+        return bool(self._infos)
+
+    def digest_at(self, i: int) -> str | None:
+        return (self._infos[i].digest if self._infos else None) or self._links.get(i)
+
+    def known(self, i: int, needs: frozenset[str]) -> bool:
+        """Everything `needs` says is known of tag `i` (or it failed)."""
+        digest = self.digest_at(i)
+        if i in self._problems or (digest and needs <= {"digest"}):
+            return True
+        facts = self.facts.get(digest or "")
+        return facts is not None and all(facts.knows(n) for n in needs)
+
+    def learn(self, found: Found, index_of: dict[str, int]) -> None:
+        """What a round found; `index_of` maps its tags to their indices."""
+        links = {index_of[n]: d for n, d in found.links.items() if n in index_of}
+        for i, digest in links.items():
+            self._alias.setdefault(digest, []).append(i)
+        self._links.update(links)
+        self._problems.update(
+            (index_of[n], s) for n, s in found.tag_problems.items() if n in index_of
+        )
+        for facts in found.facts:
+            self.facts.pop(facts.digest, None)  # the newest last: the oldest go first
+            self.facts[facts.digest] = facts
+        while len(self.facts) > MAX_FACTS:
+            del self.facts[next(iter(self.facts))]
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Repaint the optional columns (the view only draws the rows on screen)."""
+        first, last = self.index(0, self.COL_DIGEST), len(self._visible) - 1
+        if self._visible:
+            self.dataChanged.emit(first, self.index(last, self.COL_ALIASES))
+
+    def aliases(self, i: int, digest: str) -> tuple[list[str], int]:
+        """Up to 50 other tags known to point to `digest` (tag `i`'s), and how many there are."""
+        for j in range(self._alias_upto, len(self._infos)):  # ACR's digests, looked at once
+            if self._infos[j].digest:
+                self._alias.setdefault(self._infos[j].digest or "", []).append(j)
+        self._alias_upto = len(self._infos)
+        same = self._alias.get(digest, [])
+        return [self._names[j] for j in same[:51] if j != i][:50], len(same) - (i in same[:51])
+
+    def _detail(self, i: int, column: int, tooltip_role: bool) -> str:
+        """The text (or tooltip) of an optional column for tag `i`."""
+        problem = self._problems.get(i)
+        digest = self.digest_at(i)
+        facts = self.facts.get(digest) if digest else None
+        if column == self.COL_DIGEST and digest:
+            return digest if tooltip_role else short_digest(digest)
+        if column == self.COL_ALIASES and digest:
+            names, count = self.aliases(i, digest)
+            if tooltip_role:
+                return ("Same manifest as: " + ", ".join(names) + " …" * (count > 50)) * bool(names)
+            more = f" +{count - 3:,}" * (count > 3)
+            return "= " + ", ".join(list_entry(n, 30) for n in names[:3]) + more if names else ""
+        problem = problem or (facts.problem if facts else None)
+        if problem:
+            return problem if tooltip_role else "⚠"
+        need = self.NEEDS.get(column, "")
+        if facts is None or not facts.knows(need):
+            return "" if tooltip_role or i not in self.pending else "…"
+        text = facts.words(need, tooltip_role)  # server text (a platform, a time): one line
+        return text if tooltip_role else list_entry(text, 60)
+
     # -- Qt ------------------------------------------------------------------------------------
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._visible)
 
@@ -255,9 +356,11 @@ class TagsModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return self.TIPS[section] or None if role == Qt.ItemDataRole.ToolTipRole else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
@@ -273,21 +376,21 @@ class TagsModel(QAbstractTableModel):
             return tooltip(fallback_tooltip(self._names[i]))
         if role not in (OBJECT_ROLE, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
+        if column in self.NEEDS and role != OBJECT_ROLE:
+            tip = role == Qt.ItemDataRole.ToolTipRole
+            text = self._detail(i, column, tip)
+            return (tooltip(text) if text else None) if tip else text
         tag = self.tag(index.row())
         if role == OBJECT_ROLE:
             return tag
         if role == Qt.ItemDataRole.DisplayRole:
             return self._metadata_text(tag, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_DIGEST and tag.digest:
-            return tooltip(tag.digest)
         return None
 
     def _metadata_text(self, tag: TagInfo, column: int) -> str:
         if column == self.COL_UPDATED:
             when = tag.updated or tag.created
             return when[:19].replace("T", " ") if when else ""
-        if column == self.COL_DIGEST:
-            return short_digest(tag.digest) if tag.digest else ""
         if column == self.COL_SIGNED:
             return "✔ signed" if tag.signed else ""
         if column == self.COL_LOCKS:

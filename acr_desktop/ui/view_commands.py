@@ -1,10 +1,10 @@
-"""The window's commands about what is on show: copy, find, save, sort, theme, and the help
-dialogs. The menus (`actions.py`) call them; the window owns one."""
+"""The window's commands about what is on show: copy, find, save, sort, theme, compare, and the
+help dialogs. The menus (`actions.py`) call them; the window owns one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -15,7 +15,9 @@ from acr_desktop.ui.preferences import Preferences
 
 if TYPE_CHECKING:
     from acr_desktop.credentials import CredentialStore
+    from acr_desktop.registry.reference import Reference
     from acr_desktop.ui.about_dialog import AboutDialog
+    from acr_desktop.ui.comparing import CompareHost, Comparing
     from acr_desktop.ui.inspecting import InspectController
     from acr_desktop.ui.inspector import Inspector
 
@@ -38,6 +40,8 @@ class ViewCommands:
         self._inspecting = inspecting
         self._store = store
         self.themes: dict[str, QAction] = {}  # View ▸ Theme's actions, set by the menus
+        self._comparing: Comparing | None = None
+        self._bind_tag_pane()
 
     def _status(self, text: str, ms: int = 4000) -> None:
         self._window.statusBar().showMessage(text, ms)
@@ -65,6 +69,20 @@ class ViewCommands:
         if saved:
             self._status(saved, 6000)
 
+    def copy_report(self) -> None:
+        """Edit ▸ Copy report as Markdown: the whole inspect, with the sizes known so far."""
+        if self._inspecting.inspection is None:
+            self._status("Nothing to copy: inspect a reference first.")
+            return
+        self._inspector().summary.copy_markdown()
+
+    def save_report(self) -> None:
+        """File ▸ Save report as JSON…: the CLI's inspect report, with the sizes known so far."""
+        if self._inspecting.inspection is None:
+            self._status("Nothing to save: inspect a reference first.")
+            return
+        self._inspector().summary.save_json()
+
     def fill_sort_menu(self, menu: QMenu) -> None:
         """View ▸ Sort: a submenu per table on show, each column ascending and descending."""
         menu.clear()
@@ -85,6 +103,31 @@ class ViewCommands:
             apply_theme(app, theme)
         if theme in self.themes:
             self.themes[theme].setChecked(True)
+
+    # -- comparing -----------------------------------------------------------------------------
+    @property
+    def comparing(self) -> Comparing:
+        """The compare controller, made on first use (the compare modules are not imported at
+        start-up)."""
+        if self._comparing is None:
+            from acr_desktop.ui.comparing import Comparing
+
+            host = cast("CompareHost", self._window)  # the MainWindow, which has it all
+            self._comparing = Comparing(host, self._window, self._preferences)
+        return self._comparing
+
+    def compare_with(self) -> None:
+        """Tools ▸ Compare with…: the reference on show (A) with one to type (B)."""
+        self.comparing.ask()
+
+    def compare_wanted(self, left: Reference, right: Reference | None) -> None:
+        """A tag's "Compare with…" (`right` None) or "Compare these two"."""
+        self.comparing.compare_wanted(left, right)
+
+    def _bind_tag_pane(self) -> None:
+        """A tag's "Compare with…" / "Compare these two" (the navigator's tag pane) come here."""
+        host = cast("CompareHost", self._window)
+        host.navigator.tag_pane.compare_wanted.connect(self.compare_wanted)
 
     def show_shortcuts(self) -> QDialog:
         from acr_desktop.ui.shortcuts_dialog import ShortcutsDialog

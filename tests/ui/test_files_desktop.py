@@ -520,8 +520,9 @@ def test_a_layers_files_from_the_keyboard_on_a_real_desktop(app: App, three: Pus
     screen.key("Return")
     screen.wait_shown("Sign in to a registry", shown=False)
     app.wait_title(three.reference)
-    # Tab from the bar: ☆, Inspect, Sign in, the navigator's 7 stops, Copy, Copy ▾, the tabs.
-    screen.keys("ctrl+l", *["Tab"] * 14, "ctrl+End", "Return")  # the Layers table: layer 3
+    # Tab from the bar: ☆, Inspect, Sign in, the navigator's 7 stops, Copy, Copy ▾, Report ▾,
+    # the tabs.
+    screen.keys("ctrl+l", *["Tab"] * 15, "ctrl+End", "Return")  # the Layers table: layer 3
     pressing(
         screen, ("ctrl+Home", "Down", "Up", "ctrl+c"), "etc/os-release"
     )  # its files, its first row copied

@@ -90,11 +90,11 @@ def test_tab_leaves_a_table_and_columns_sort_from_menus(
     assert table.proxy.index(0, PlatformsModel.COL_ARCH).data() == "s390x"
     # The Menu key on the table itself: its copy actions and a Sort submenu.
     _focus(qtbot, inspector, table)
-    pick_from_popup("Sort by/Sort by Manifest size ascending", seen)
+    pick_from_popup("Sort by/Sort by Manifest bytes ascending", seen)
     qtbot.keyClick(table, Qt.Key.Key_Menu)
-    assert header.sortIndicatorSection() == PlatformsModel.COL_SIZE
-    sizes = [table.proxy.index(r, PlatformsModel.COL_SIZE).data(Qt.ItemDataRole.UserRole + 1)
-             for r in range(9)]  # fmt: skip
+    assert header.sortIndicatorSection() == PlatformsModel.COL_MANIFEST
+    column = PlatformsModel.COL_MANIFEST
+    sizes = [table.proxy.index(r, column).data(Qt.ItemDataRole.UserRole + 1) for r in range(9)]
     assert sizes == sorted(sizes)
     table.sort_by(-1)  # as listed again, for the View ▸ Sort menu
     assert table.proxy.index(0, PlatformsModel.COL_ARCH).data() == "amd64"

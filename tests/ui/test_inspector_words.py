@@ -91,13 +91,13 @@ def test_manifest_sizes_and_entries_are_called_what_they_are(
 ) -> None:
     inspector.show_inspection(inspected(nine.reference()))
     model = inspector.platforms_model
-    header = model.headerData(PlatformsModel.COL_SIZE, Qt.Orientation.Horizontal)
+    header = model.headerData(PlatformsModel.COL_MANIFEST, Qt.Orientation.Horizontal)
     tip = model.headerData(
-        PlatformsModel.COL_SIZE, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+        PlatformsModel.COL_MANIFEST, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
     )
-    assert header == "Manifest size" and "not of the image" in tip
+    assert header == "Manifest bytes" and "not of the image" in tip
     assert not any(
-        model.headerData(c, Qt.Orientation.Horizontal) == "Size" for c in range(7)
+        model.headerData(c, Qt.Orientation.Horizontal) == "Size" for c in range(model.columnCount())
     )  # no manifest byte count labelled as an image's size
     assert inspector.summary.kind.text() == "OCI image index — 9 platforms, 1 attestation"
     assert inspector.attestation_note.text().startswith("1 attestation manifest (provenance")

@@ -99,8 +99,8 @@ def test_a_whole_task_from_the_keyboard(app: App, anon_registry: Registry) -> No
     screen = app.desktop
     app.start(f"{host}/test/app:index")
     app.wait_title(f"{host}/test/app:index")
-    # Tab from the bar: ☆, Inspect, Sign in, the navigator's 7 stops, the two Copy ▾ buttons.
-    screen.keys("ctrl+l", *["Tab"] * 14, "Home", "Down")  # the platforms table: the 2nd row
+    # Tab from the bar: ☆, Inspect, Sign in, the navigator's 7 stops, Copy, Copy ▾, Report ▾.
+    screen.keys("ctrl+l", *["Tab"] * 15, "Home", "Down")  # the platforms table: the 2nd row
     pinned_arm64 = f"{host}/test/app@{arm64.digest}"
     _pressing(screen, ("ctrl+shift+p",), pinned_arm64)  # once the arrows' choice settles
     screen.keys("ctrl+l", *["Tab"] * 12)

@@ -187,7 +187,9 @@ def test_sort_layers_from_the_view_menu(
     layers_menu = next(a.menu() for a in sort_menu.actions() if a.text() == "Layers")
     assert isinstance(layers_menu, QMenu)
     for order in ("descending", "ascending"):
-        chosen = [a for a in layers_menu.actions() if "Size" in a.text() and order in a.text()]
+        chosen = [
+            a for a in layers_menu.actions() if "Compressed size" in a.text() and order in a.text()
+        ]
         chosen[0].trigger()
         table = window.inspector.layers
         rows = [table.proxy.index(r, 0).data(OBJECT_ROLE) for r in range(table.proxy.rowCount())]
