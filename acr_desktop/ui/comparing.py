@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QWidget
 
@@ -193,20 +193,29 @@ class Comparing(QObject):
         """The compare window, made on first use, raised."""
         if self.window is None:
             from acr_desktop.ui.compare_view import CompareWindow
-            from acr_desktop.ui.screen_fit import keep_on_screen
+            from acr_desktop.ui.screen_fit import first_size, keep_on_screen
 
             window = self.window = CompareWindow(self._parent)
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             window.stop_wanted.connect(self.cancel)
             window.files_wanted.connect(self.list_files)
             window.closed.connect(self._closed)
-            window.resize(1100, 720)
+            # A share of the screen's free area, frame included (at 150 % a 1400×900 screen is
+            # 933×600: 1100×720 plus the title bar would hang off its bottom edge).
+            first_size(window, QSize(1100, 720))
             window.show()
             keep_on_screen(window)
+            QTimer.singleShot(200, self._first_fit)  # again once the frame's size is known
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()
         return self.window
+
+    def _first_fit(self) -> None:
+        from acr_desktop.ui.screen_fit import first_size
+
+        if self.window is not None:  # not closed (and deleted) in the meantime
+            first_size(self.window, QSize(1100, 720))
 
     @property
     def busy(self) -> bool:
