@@ -17,6 +17,7 @@ from acr_desktop.registry.transport import CredentialFallback, Transport
 from acr_desktop.ui.main_window import MainWindow
 from acr_desktop.ui.preferences import Preferences
 from tests.registry.conftest import DockerEnv, docker_env, test_ca, tls_registry
+from tests.rig.desktop import App, Desktop
 
 __all__ = ["DockerEnv", "docker_env", "test_ca", "tls_registry"]  # fixtures shared with registry/
 
@@ -55,3 +56,23 @@ def window(qtbot: QtBot, settings: QSettings) -> Iterator[MainWindow]:
     win.show()
     yield win
     win.runner.shutdown(2000)
+
+
+# -- a real desktop (Xvfb + openbox, driven by xdotool): one per module, an empty profile per test
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    screen = Desktop(tmp_path_factory.mktemp("desktop")).start()
+    try:
+        yield screen
+    finally:
+        screen.stop()
+
+
+@pytest.fixture
+def app(desktop: Desktop, tmp_path: Path) -> Iterator[App]:
+    """The app in its own process on `desktop`, with an empty profile (stopped after the test)."""
+    desktop.workdir = tmp_path
+    running = App(desktop)
+    yield running
+    if running.process is not None:
+        running.stop()

@@ -6,7 +6,6 @@ Esc closes it, Ctrl+Q quits. Never the mouse. At 150 % the compare window stays 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,24 +27,6 @@ def token_registry(layers_registry: Registry) -> Registry:
 @pytest.fixture(scope="module")
 def images(layers_registry: Registry) -> CompareImages:
     return rig.push_compare_images(layers_registry)
-
-
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    screen = Desktop(tmp_path_factory.mktemp("desktop")).start()
-    try:
-        yield screen
-    finally:
-        screen.stop()
-
-
-@pytest.fixture
-def app(desktop: Desktop, tmp_path: Path) -> Iterator[App]:
-    desktop.workdir = tmp_path  # an empty profile
-    running = App(desktop)
-    yield running
-    if running.process is not None:
-        running.stop()
 
 
 def _sign_in(screen: Desktop) -> None:

@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -488,25 +487,7 @@ def _child() -> None:  # pragma: no cover - run in a process of its own
     print(json.dumps(report))
 
 
-# -- a real desktop --------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    screen = Desktop(tmp_path_factory.mktemp("desktop")).start()
-    try:
-        yield screen
-    finally:
-        screen.stop()
-
-
-@pytest.fixture
-def app(desktop: Desktop, tmp_path: Path) -> Iterator[App]:
-    desktop.workdir = tmp_path  # an empty profile
-    running = App(desktop)
-    yield running
-    if running.process is not None:
-        running.stop()
-
-
+# -- a real desktop (the `desktop` and `app` fixtures: tests/ui/conftest.py) ----------------
 def test_a_layers_files_from_the_keyboard_on_a_real_desktop(app: App, three: PushedImage) -> None:
     """Sign in, pick layer 3 in the Layers tab, Enter: its files; Ctrl+C copies a path, Enter
     previews it, Esc closes the preview; a Find; Ctrl+Q. Never the mouse."""

@@ -6,34 +6,13 @@ process."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.rig import Registry
 from tests.rig.desktop import App, Desktop
 from tests.ui.test_window_fit import nine_platforms  # noqa: F401  (a fixture)
 
 SHOTS = Path("/tmp/team")  # where a person looks at the screen, when there is one
-
-
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    screen = Desktop(tmp_path_factory.mktemp("desktop")).start()
-    try:
-        yield screen
-    finally:
-        screen.stop()
-
-
-@pytest.fixture
-def app(desktop: Desktop, tmp_path: Path) -> Iterator[App]:
-    desktop.workdir = tmp_path  # an empty profile for each test
-    running = App(desktop)
-    yield running
-    if running.process is not None:
-        running.stop()
 
 
 def test_a_long_reference_at_150_percent_fits_the_screen(
