@@ -29,6 +29,7 @@ from acr_desktop.registry.image_diff import (
     take,
 )
 from acr_desktop.registry.manifest import Descriptor, ImageIndex, ImageManifest
+from acr_desktop.registry.operation import current_operation
 from acr_desktop.registry.platforms import Platform, normalize
 from acr_desktop.registry.reference import Reference
 from acr_desktop.text import plural
@@ -300,8 +301,10 @@ def _side(
 
 
 def _problem(exc: RegistryError, problems: list[str], sentence: str) -> None:
-    """What could not be fetched is noted; what fails verification ends the compare."""
-    if isinstance(exc, DigestMismatch):
+    """What could not be fetched is noted; what fails verification ends the compare, and so
+    does the operation's end (cancel, deadline): a timeout is not "a part is missing"."""
+    op = current_operation()
+    if isinstance(exc, DigestMismatch) or (op is not None and op.over):
         raise exc
     problems.append(sentence)
 

@@ -103,10 +103,9 @@ def follow(
     for _hop in range(MAX_REDIRECTS + 1):
         check_cancelled()
         hop_headers = dict(headers)
-        foreign = auth_origin is None or origin(url) != auth_origin
-        if foreign:
+        if auth_origin is None or origin(url) != auth_origin:
             hop_headers.pop("Authorization", None)
-        resp = _request(conn, method, url, hop_headers, data, foreign=foreign)
+        resp = _request(conn, method, url, hop_headers, data)
         location = resp.headers.get("Location")
         if resp.status_code in _REDIRECTS and location:
             resp.close()
@@ -128,8 +127,10 @@ def follow(
 
 
 def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """An `auth` that adds nothing: with it requests does not take credentials from ~/.netrc
-    for a host this app chose not to send any to."""
+    """An `auth` that adds nothing: with it requests never takes credentials from ~/.netrc
+    (for another host a redirect names, nor for a registry the user gave none for: the app's
+    credentials come from its own sources, and requests' netrc Basic would even replace a
+    bearer token)."""
     return request
 
 
@@ -139,8 +140,6 @@ def _request(
     url: str,
     headers: dict[str, str],
     data: dict[str, str] | None,
-    *,
-    foreign: bool = False,
 ) -> requests.Response:
     host = host_of(url)
     try:
@@ -155,7 +154,7 @@ def _request(
             verify=conn.verify,
             cert=conn.cert,
             proxies=dict(conn.proxies) if conn.proxies else None,
-            auth=_no_netrc if foreign else None,
+            auth=_no_netrc,  # credentials come from the app's own sources only, never ~/.netrc
         )
     except tls.TLSSetupError as exc:
         raise tls.setup_failure(host, exc) from None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from acr_desktop.registry.layer_stream import LayerSource
     from acr_desktop.registry.listing_cache import ListingCache
 
-CHANNEL, FIND, READ = "files", "files-find", "files-read"
+CHANNEL, FIND, READ, UNPACKED = "files", "files-find", "files-read", "files-unpacked"
 MAX_FOUND = 10_000  # paths a Find lists (the rest are counted)
 BYTES_EVERY = 0.1  # seconds between progress reports of one layer
 Report = Callable[[object], None]
@@ -195,6 +195,21 @@ def preview_file(client: RegistryClient, source: LayerSource, path: str) -> Prev
     shown = preview(read.data, read.entry.size)
     hexed = hex_dump(read.data[:HEX_LIMIT]) if shown.kind == "binary" else ""
     return Previewed(read, shown, hexed)
+
+
+def unpacked_on_disk(digests: Sequence[str]) -> dict[str, int]:
+    """On the worker: the unpacked size (the tar's bytes) of each layer listed on disk."""
+    from acr_desktop.registry.listing_cache import ListingCache
+    from acr_desktop.registry.operation import check_cancelled
+
+    cache = ListingCache()
+    found: dict[str, int] = {}
+    for digest in digests:
+        check_cancelled()
+        integrity = (listing := cache.get(digest)) and listing.integrity
+        if integrity:
+            found[digest] = integrity.uncompressed_size
+    return found
 
 
 @dataclass

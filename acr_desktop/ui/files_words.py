@@ -32,6 +32,12 @@ def hosts(urls: tuple[str, ...]) -> str:
     return foreign_hosts(urls)
 
 
+def unpacked(total: int | None) -> str:
+    """ " · 40.1 MB unpacked (40,103,424 bytes)" for the layers' total line, once every layer's
+    unpacked size is known (`total`); "" before."""
+    return "" if total is None else f" · {format_size(total)} unpacked ({total:,} bytes)"
+
+
 def no_layers(ins: Inspection) -> str:
     """Why the image shown has no files to list ("" when it has layers)."""
     if ins.image_manifest is not None:

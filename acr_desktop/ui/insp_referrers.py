@@ -4,15 +4,58 @@ labelled with the subject it refers to."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
-from acr_desktop.text import plural, short_digest
-from acr_desktop.ui.models import ReferrerRow, ReferrersModel
+from acr_desktop.text import format_size, format_time, plural, short_digest
+from acr_desktop.ui.models import SORT_ROLE, RowsModel
 from acr_desktop.ui.plain import plain
 from acr_desktop.ui.tables import RowTable
+
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+@dataclass(frozen=True)
+class ReferrerRow:
+    """A manifest that refers to `subject` (what it describes: "index", "linux/arm64")."""
+
+    subject: str
+    descriptor: Descriptor
+
+    @property
+    def digest(self) -> str:
+        return self.descriptor.digest
+
+
+class ReferrersModel(RowsModel[ReferrerRow]):
+    """Manifests that refer to the ones shown: signatures, SBOMs, attestations."""
+
+    COL_KIND, COL_SUBJECT, COL_DIGEST, COL_SIZE, COL_CREATED = range(5)
+    HEADERS = ("What", "Refers to", "Digest", "Size", "Created")
+
+    def cell(self, number: int, row: ReferrerRow, column: int, role: int) -> Any:
+        d = row.descriptor
+        kind = d.artifact_type or d.media_type
+        local, utc = format_time(d.annotations.get("org.opencontainers.image.created"))
+        values = (mt.plain_name(kind), row.subject, d.digest, format_size(d.size), local)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return values[column]
+        if role == SORT_ROLE:
+            return d.size if column == self.COL_SIZE else values[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return {self.COL_KIND: kind, self.COL_DIGEST: d.digest, self.COL_CREATED: utc}.get(
+                column
+            ) or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_SIZE:
+            return RIGHT
+        return None
+
 
 Subject = tuple[str, Reference]  # ("index" / "linux/arm64" / "this manifest", by digest)
 

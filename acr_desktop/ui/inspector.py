@@ -6,20 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from acr_desktop.index_entries import entry_label
 from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
+from acr_desktop.ui import files_words as words
 from acr_desktop.ui.config_view import ConfigView, HistoryView
+from acr_desktop.ui.files_jobs import UNPACKED, unpacked_on_disk
 from acr_desktop.ui.files_panel import FilesPanel, LayersTable
+from acr_desktop.ui.files_tree import column
 from acr_desktop.ui.insp_layout import LoadingBanner, restore_splitter, steady_splitter
 from acr_desktop.ui.insp_levels import Level, arrived, level_of, missing_of, platform_rows
 from acr_desktop.ui.insp_platforms import PlatformsPanel
@@ -93,11 +89,7 @@ class Inspector(QWidget):
         self.layers.selectionModel().selectionChanged.connect(self._layer_selected)
         self.layers_total = plain(QLabel())
         self.layers_total.setWordWrap(True)
-        layers_page = QWidget()
-        lp = QVBoxLayout(layers_page)
-        lp.setContentsMargins(0, 0, 0, 0)
-        lp.addWidget(self.layers)
-        lp.addWidget(self.layers_total)
+        layers_page = column(self.layers, self.layers_total)
 
         self.config_view = ConfigView()
         self.history_view = HistoryView()
@@ -109,6 +101,7 @@ class Inspector(QWidget):
         self.referrers_status = self.referrers_panel.status
         self.files = FilesPanel()
         self.files.copied.connect(self.copied)
+        self.files.files.listed.connect(self._layer_listed)
         self.tabs = QTabWidget()
         self.tabs.addTab(layers_page, "Layers")
         self.tabs.addTab(self.config_view, "Config")
@@ -228,10 +221,31 @@ class Inspector(QWidget):
         self.loading_banner.show_note(text)
 
     def _show_layers(self, ins: Inspection, inside: bool) -> None:
-        self.layers_model.set_rows(layer_rows(ins))
-        self.layers_total.setText(layers_total(ins, inside))
+        rows = layer_rows(ins)
+        self.layers_model.set_rows(rows)
+        self._layers_line = layers_total(ins, inside)  # the unpacked total joins it once known
+        self._show_unpacked({})
         if not self._layers_state_restored:
             self.layers.fit_columns()
+        known = self.layers_model.unpacked
+        wanted = [d for r in rows if r.size_known and (d := r.descriptor.digest) not in known]
+        if wanted:  # listed before (here or by `acr-desktop files`): a listing kept on disk
+            job = self.files.files.runner.start(UNPACKED, lambda: unpacked_on_disk(wanted))
+            job.returned.connect(self._show_unpacked)  # by digest: never stale
+
+    def _layer_listed(self, layer: int) -> None:
+        """The Files tab read layer `layer` to its end: its unpacked size is known."""
+        files = self.files.files
+        listing = files.state(layer).listing
+        integrity = listing.integrity if listing is not None else None
+        if integrity is not None:
+            digest = files.sources[layer].descriptor.digest
+            self._show_unpacked({digest: integrity.uncompressed_size})
+
+    def _show_unpacked(self, sizes: dict[str, int]) -> None:
+        self.layers_model.add_unpacked(sizes)
+        total = words.unpacked(self.layers_model.unpacked_total())
+        self.layers_total.setText(self._layers_line + total)
 
     def _size_platforms(self) -> None:
         """Room for up to six platforms (at most half the height), and for all their columns
@@ -363,9 +377,9 @@ class Inspector(QWidget):
         preferences.set_inspector_state("split", self.split.saveState())
         if "platforms_split" in INSPECTOR_PARTS and self._sized_by_hand:
             preferences.set_inspector_state("platforms_split", self.left.saveState())
-        preferences.set_inspector_state("layers_header", self.layers.horizontalHeader().saveState())
+        preferences.set_inspector_state("layers_table", self.layers.horizontalHeader().saveState())
         preferences.set_inspector_state(
-            "platforms_header", self.platforms.horizontalHeader().saveState()
+            "platforms_table", self.platforms.horizontalHeader().saveState()
         )
         self.files.save_state(preferences)
 
@@ -378,9 +392,9 @@ class Inspector(QWidget):
         left = preferences.inspector_state("platforms_split")
         if left is not None and "platforms_split" in INSPECTOR_PARTS:
             self._sized_by_hand = restore_splitter(self.left, left)
-        for part, header in (("layers_header", self.layers), ("platforms_header", self.platforms)):
+        for part, header in (("layers_table", self.layers), ("platforms_table", self.platforms)):
             value = preferences.inspector_state(part)
             if value is not None:
                 header.horizontalHeader().restoreState(value)
-                self._layers_state_restored |= part == "layers_header"
+                self._layers_state_restored |= part == "layers_table"
         self.layers.auto_fit = not self._layers_state_restored

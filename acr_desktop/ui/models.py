@@ -139,13 +139,42 @@ def foreign_words(urls: tuple[str, ...]) -> str:
     return f"fetched from {foreign_hosts(urls)}, not from the registry"
 
 
+UNPACKED_TIP = (
+    "Unpacked size: the layer's tar uncompressed (its files and their tar headers), as counted "
+    "when its files were listed; known once listed (Show files lists it)."
+)
+NOT_LISTED = "Not listed yet: Show files lists it."
+
+
 class LayersModel(RowsModel[LayerRow]):
-    COL_NUMBER, COL_DIGEST, COL_TYPE, COL_SIZE, COL_STEP = range(5)
-    HEADERS = ("#", "Digest", "Media type", "Compressed size", "Created by")
+    """An image's layers; "Unpacked size" comes later, from listings (`add_unpacked`)."""
+
+    COL_NUMBER, COL_DIGEST, COL_TYPE, COL_SIZE, COL_UNPACKED, COL_STEP = range(6)
+    HEADERS = ("#", "Digest", "Media type", "Compressed size", "Unpacked size", "Created by")
     HEADER_TIPS = {  # noqa: RUF012
         COL_SIZE: "Compressed size: the layer's blob as the registry stores it and a pull "
         "downloads it; unpacked on disk it is larger.",
+        COL_UNPACKED: UNPACKED_TIP,
     }
+    RIGHT_ALIGNED = (COL_NUMBER, COL_SIZE, COL_UNPACKED)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.unpacked: dict[str, int] = {}  # layer digest -> its tar's bytes, kept across rows
+
+    def add_unpacked(self, sizes: Mapping[str, int]) -> None:
+        """Unpacked sizes by layer digest (a digest's never changes); re-sorts if sorted on them."""
+        self.unpacked.update(sizes)
+        if self._sort[0] == self.COL_UNPACKED:
+            self.sort(*self._sort)
+        if self._rows:
+            last = self.index(len(self._rows) - 1, self.COL_UNPACKED)
+            self.dataChanged.emit(self.index(0, self.COL_UNPACKED), last)
+
+    def unpacked_total(self) -> int | None:
+        """The layers' unpacked sizes added up; None until every layer's is known."""
+        sizes = [self.unpacked.get(r.descriptor.digest) for r in self._rows]
+        return sum(s or 0 for s in sizes) if sizes and None not in sizes else None
 
     def total_size(self) -> int:
         return sum(r.descriptor.size for r in self._rows)
@@ -155,16 +184,18 @@ class LayersModel(RowsModel[LayerRow]):
         kind = mt.plain_name(d.media_type) if d.media_type else "layer (schema 1)"
         if d.urls:
             kind = f"{kind} ↗ {foreign_hosts(d.urls)}"  # the tooltip and the total say it whole
+        unpacked = self.unpacked.get(d.digest) if row.size_known else None
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 str(row.number),
                 d.digest,  # whole when the column is wide enough; the view elides the middle
                 kind,
                 format_size(d.size) if row.size_known else EMPTY,
+                EMPTY if unpacked is None else format_size(unpacked),
                 row.created_by or EMPTY,
             )[column]
-        if role == SORT_ROLE:
-            return (row.number, d.digest, kind, d.size, row.created_by or "")[column]
+        if role == SORT_ROLE:  # an unknown unpacked size (None) sorts after every number
+            return (row.number, d.digest, kind, d.size, unpacked, row.created_by or "")[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_DIGEST:
                 return d.digest
@@ -173,9 +204,15 @@ class LayersModel(RowsModel[LayerRow]):
                 return (d.media_type or kind) + (f"\n{row.where}:{urls}" if urls else "")
             if column == self.COL_SIZE:
                 return f"{d.size:,} bytes" if row.size_known else "Schema 1 gives no layer sizes."
+            if column == self.COL_UNPACKED and not row.size_known:
+                return "Files are listed for OCI and Docker images, not schema 1."
+            if column == self.COL_UNPACKED:
+                return (
+                    NOT_LISTED if unpacked is None else f"{unpacked:,} bytes, the tar uncompressed"
+                )
             if column == self.COL_STEP:
                 return row.created_by or None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.COL_NUMBER, self.COL_SIZE):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.RIGHT_ALIGNED:
             return _RIGHT
         return None
 
@@ -357,39 +394,3 @@ class SortProxy(QSortFilterProxyModel):
         if type(a) is type(b) and a is not None:
             return bool(a < b)
         return str(a) < str(b)
-
-
-@dataclass(frozen=True)
-class ReferrerRow:
-    """A manifest that refers to `subject` (what it describes: "index", "linux/arm64")."""
-
-    subject: str
-    descriptor: Descriptor
-
-    @property
-    def digest(self) -> str:
-        return self.descriptor.digest
-
-
-class ReferrersModel(RowsModel[ReferrerRow]):
-    """Manifests that refer to the ones shown: signatures, SBOMs, attestations."""
-
-    COL_KIND, COL_SUBJECT, COL_DIGEST, COL_SIZE, COL_CREATED = range(5)
-    HEADERS = ("What", "Refers to", "Digest", "Size", "Created")
-
-    def cell(self, number: int, row: ReferrerRow, column: int, role: int) -> Any:
-        d = row.descriptor
-        kind = d.artifact_type or d.media_type
-        local, utc = format_time(d.annotations.get("org.opencontainers.image.created"))
-        values = (mt.plain_name(kind), row.subject, d.digest, format_size(d.size), local)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return values[column]
-        if role == SORT_ROLE:
-            return d.size if column == self.COL_SIZE else values[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return {self.COL_KIND: kind, self.COL_DIGEST: d.digest, self.COL_CREATED: utc}.get(
-                column
-            ) or None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_SIZE:
-            return _RIGHT
-        return None

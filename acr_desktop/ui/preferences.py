@@ -30,8 +30,9 @@ THEMES = ("system", "light", "dark")
 _LAYER_CACHE_LIMIT = "cache/layer_listings_limit"
 DEFAULT_LAYER_CACHE_LIMIT = 256 * 1024 * 1024  # bytes; as registry/listing_cache.DEFAULT_LIMIT
 _REGISTRIES = "registries"  # registries/<host>/<name>: what is known about one registry
-# Layout of the inspector (splitter and table headers), by part.
-INSPECTOR_PARTS = ("split", "layers_header", "platforms_header", "platforms_split",
+# Layout of the inspector (splitter and table headers), by part. The tables' parts were renamed
+# (from *_header) when issue 14 added columns: an older saved layout would misplace widths.
+INSPECTOR_PARTS = ("split", "layers_table", "platforms_table", "platforms_split",
                    "files_split", "files_tree_header", "files_table_header",
                    "files_found_header", "files_waste_header")  # fmt: skip
 # Per registry: who signs in, and how (never the secret).

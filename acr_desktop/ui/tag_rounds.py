@@ -262,9 +262,11 @@ class _Round:
                 found.update((info.digest, info) for info in page)
                 if number >= ACR_PAGES:
                     break
-        except (errors.AccessDenied, errors.AuthenticationRequired, errors.NotFound,
-                errors.ServerError, errors.InvalidResponse, errors.TooLarge):  # fmt: skip
-            self.spent += 1  # no metadata: the manifests answer
+        except errors.RegistryError as exc:
+            self.spent += 1
+            if isinstance(exc, errors.RateLimited | errors.RegistryUnreachable):
+                self.stopped = exc.sentence  # about the registry: the round ends, said why
+            # otherwise (refused, not ACR, garbage, a redirect elsewhere): the manifests answer
         self.acr.update(found)
         self.report(Found(acr=found))
 

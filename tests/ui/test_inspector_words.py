@@ -15,8 +15,9 @@ from pytestqt.qtbot import QtBot
 from acr_desktop.registry.reference import Reference
 from acr_desktop.text import format_time
 from acr_desktop.ui.browsing import Browsing
+from acr_desktop.ui.insp_referrers import ReferrersModel
 from acr_desktop.ui.inspector import Inspector
-from acr_desktop.ui.models import HistoryModel, LayersModel, PlatformsModel, ReferrersModel
+from acr_desktop.ui.models import HistoryModel, LayersModel, PlatformsModel
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.worker import JobRunner
 from tests.rig.content import CREATED

@@ -63,13 +63,13 @@ def test_layout_state_round_trips(tmp_path: Path) -> None:
     saved = on_file(path)
     saved.set_geometry(QByteArray(b"geometry"))
     saved.set_window_split(QByteArray(b"split"))
-    saved.set_inspector_state("layers_header", QByteArray(b"header"))
+    saved.set_inspector_state("layers_table", QByteArray(b"header"))
     saved.sync()
     again = on_file(path)
     assert again.geometry() == QByteArray(b"geometry")
     assert again.window_split() == QByteArray(b"split")
-    assert again.inspector_state("layers_header") == QByteArray(b"header")
-    assert again.inspector_state("platforms_header") is None
+    assert again.inspector_state("layers_table") == QByteArray(b"header")
+    assert again.inspector_state("platforms_table") is None
 
 
 def test_the_timeout_reads_back_and_ignores_nonsense(tmp_path: Path) -> None:
