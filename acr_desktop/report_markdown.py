@@ -1,5 +1,6 @@
 """An inspect as Markdown, for a ticket or a pull request: what the reference resolved to, the
-platforms of an index with their download sizes, the layers of the image shown, and the notes.
+platforms of an index with their download sizes, the layers of the image shown, its config (what
+it runs, env, labels), and the notes.
 
 Registry text is data, never markup: every cell is made one visible line (`terminal_safe`),
 shortened, and its Markdown punctuation escaped, so a hostile tag or annotation cannot break
@@ -7,6 +8,7 @@ the table, start a heading, or hide text. Long lists are cut (the JSON report ha
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -152,6 +154,32 @@ def _layers(ins: Inspection, m: ImageManifest) -> list[str]:
     return [f"#### {title}", "", *_table(headers, "rlrl", rows, len(m.layers))]
 
 
+def _config(ins: Inspection) -> list[str]:
+    """What the image runs: entrypoint, cmd, user, workdir, ports, volumes, env, labels."""
+    config = ins.config.config if ins.config else None
+    if config is None:
+        return []
+    rows: list[tuple[str, str]] = []
+    for name, argv in (("Entrypoint", config.entrypoint), ("Cmd", config.cmd)):
+        if argv is not None:
+            rows.append((name, md(json.dumps(list(argv), ensure_ascii=False), 400)))
+    for name, value in (("User", config.user), ("Working dir", config.working_dir)):
+        if value:
+            rows.append((name, md(value)))
+    if config.exposed_ports:
+        rows.append(("Exposed ports", md(", ".join(config.exposed_ports), 400)))
+    if config.volumes:
+        rows.append(("Volumes", md(", ".join(config.volumes), 400)))
+    for item in config.env:
+        key, _, value = item.partition("=")
+        rows.append((f"Env {md(key, 80)}", md(value)))
+    rows += [(f"Label {md(key, 80)}", md(value)) for key, value in config.labels.items()]
+    if not rows:
+        return []
+    table = _table(("Setting", "Value"), "ll", rows[:MAX_ROWS], len(rows))
+    return ["#### Config", "", *table]
+
+
 def _notes(ins: Inspection) -> list[str]:
     lines = [f"⚠ {w}" for w in ins.top.warnings]
     if ins.image is not None and ins.image is not ins.top:
@@ -173,6 +201,9 @@ def inspection_markdown(ins: Inspection, sizes: IndexSizes | None = None) -> str
     manifest = ins.image_manifest
     if manifest is not None:
         lines += ["", *_layers(ins, manifest)]
+    config = _config(ins)
+    if config:
+        lines += ["", *config]
     if manifest is not None or (ins.index is not None and sizes is not None):
         lines += ["", f"_{SIZE_WORDS}; a manifest's bytes are the size of its JSON document._"]
     notes = _notes(ins)

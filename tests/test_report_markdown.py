@@ -99,6 +99,31 @@ def test_hostile_registry_text_stays_inside_its_cell_and_is_never_markup() -> No
     assert code("sha256:`rm -rf`") == r"sha256:\`rm \-rf\`".replace(r"\-", "-")
 
 
+def test_the_config_says_what_the_image_runs_with_hostile_values_as_data() -> None:
+    ins = hostile_image()
+    doc = json.loads(ins.config.raw)  # type: ignore[union-attr]
+    doc["config"] = {
+        "Entrypoint": ["/bin/app", "--flag"], "Cmd": ["serve"], "User": "app",
+        "WorkingDir": "/srv", "ExposedPorts": {"8080/tcp": {}}, "Volumes": {"/data": {}},
+        "Env": ["PATH=/usr/bin", f"NOTE={HOSTILE}"], "Labels": {"org.example.x": HOSTILE},
+    }  # fmt: skip
+    raw = json.dumps(doc).encode()
+    text = inspection_markdown(replace(ins, config=FetchedConfig(raw, parse_config(raw))))
+    lines = text.splitlines()
+    config = lines[lines.index("#### Config") :]
+    assert "| Setting | Value |" in config
+    assert r'| Entrypoint | \["/bin/app", "--flag"\] |' in config
+    assert r'| Cmd | \["serve"\] |' in config
+    assert "| User | app |" in config and "| Working dir | /srv |" in config
+    assert "| Exposed ports | 8080/tcp |" in config and "| Volumes | /data |" in config
+    assert "| Env PATH | /usr/bin |" in config
+    hostile = [x for x in config if x.startswith(("| Env NOTE", "| Label org"))]
+    assert len(hostile) == 2
+    for line in hostile:
+        assert len(re.findall(r"(?<!\\)\|", line)) == 3, line  # one row: its own pipes only
+        assert "\u202e" not in line and r"\<img" in line
+
+
 def index_of(count: int) -> FetchedManifest:
     entries = [
         {"mediaType": OCI_MANIFEST, "digest": "sha256:" + f"{n:064x}", "size": 500 + n,
