@@ -47,8 +47,8 @@ CHANNEL = "tags"
 ORDERS = ("Newest versions first", "Oldest versions first", "Recently updated")
 TAG_COLUMN_CHARS = 60  # the tag column's width at most; a longer tag elides
 DEFAULT_COLUMNS = ("updated", "platforms", "size", "aliases", "signed", "locks")
-COLUMN_CHARS = dict(zip(range(TagsModel.COL_DIGEST, TagsModel.COL_SIGNED), (22, 8, 16, 17, 17, 16),
-                        strict=True))  # fmt: skip  # the optional columns' widths
+COLUMN_CHARS = {TagsModel.COL_UPDATED: 20} | dict(zip(range(TagsModel.COL_DIGEST,
+    TagsModel.COL_SIGNED), (22, 8, 16, 17, 17, 16), strict=True))  # fmt: skip  # widths
 
 
 class ColumnStore(Protocol):
