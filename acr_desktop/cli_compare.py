@@ -10,7 +10,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from acr_desktop.cli_files import FLAGS, Failed, ReportFound, TransportFor
+from acr_desktop.cli_files import FLAGS, Failed, ReportFound, TransportFor, Usage, check_flags
 from acr_desktop.text import write_line
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _run(
     transport_for, failed, report_found = lent
     try:
         left, right, platform = _parsed(opts)
-    except _Usage as exc:
+    except Usage as exc:
         _say(f"acr-desktop: {exc}")
         return EXIT_USAGE
     transport = transport_for(opts, left.registry)
@@ -120,10 +120,6 @@ def _report(result: Comparison, opts: argparse.Namespace, out: TextIO) -> int:
     return EXIT_NOT_FOUND if problems else EXIT_DIFFER
 
 
-class _Usage(Exception):
-    """A usage mistake: said on stderr, exit code 2."""
-
-
 def _parsed(opts: argparse.Namespace) -> tuple[Reference, Reference, Platform | None]:
     from acr_desktop.registry.errors import InvalidReference
     from acr_desktop.registry.manifest import Platform
@@ -133,11 +129,8 @@ def _parsed(opts: argparse.Namespace) -> tuple[Reference, Reference, Platform | 
         left, right = parse_reference(opts.left), parse_reference(opts.right)
         platform = Platform.parse(opts.platform) if opts.platform else None
     except (InvalidReference, ValueError) as exc:
-        raise _Usage(str(exc)) from exc
-    if (opts.password_stdin and not opts.username) or (opts.client_key and not opts.client_cert):
-        raise _Usage("--password-stdin needs --username, --client-key needs --client-cert")
-    if not 0 < opts.timeout <= 24 * 3600.0:  # NaN too
-        raise _Usage("--timeout takes seconds, more than 0 and at most 86400")
+        raise Usage(str(exc)) from exc
+    check_flags(opts)
     return left, right, platform
 
 

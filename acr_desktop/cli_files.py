@@ -86,7 +86,7 @@ def _run(
     transport_for, failed, report_found = lent
     try:
         ref, platform = _parsed(opts)
-    except _Usage as exc:
+    except Usage as exc:
         _say(f"acr-desktop: {exc}")
         return EXIT_USAGE
     transport = transport_for(opts, ref.registry)
@@ -110,8 +110,16 @@ def _run(
         report_found(transport, ref.registry)
 
 
-class _Usage(Exception):
+class Usage(Exception):
     """A usage mistake: said on stderr, exit code 2."""
+
+
+def check_flags(opts: argparse.Namespace) -> None:
+    """The FLAGS that need each other, and a sane --timeout; `Usage` when not."""
+    if (opts.password_stdin and not opts.username) or (opts.client_key and not opts.client_cert):
+        raise Usage("--password-stdin needs --username, --client-key needs --client-cert")
+    if not 0 < opts.timeout <= 24 * 3600.0:  # NaN too
+        raise Usage("--timeout takes seconds, more than 0 and at most 86400")
 
 
 def _parsed(opts: argparse.Namespace) -> tuple[Reference, Platform | None]:
@@ -123,11 +131,8 @@ def _parsed(opts: argparse.Namespace) -> tuple[Reference, Platform | None]:
         ref = parse_reference(opts.reference)
         platform = Platform.parse(opts.platform) if opts.platform else None
     except (InvalidReference, ValueError) as exc:
-        raise _Usage(str(exc)) from exc
-    if (opts.password_stdin and not opts.username) or (opts.client_key and not opts.client_cert):
-        raise _Usage("--password-stdin needs --username, --client-key needs --client-cert")
-    if not 0 < opts.timeout <= 24 * 3600.0:  # NaN too
-        raise _Usage("--timeout takes seconds, more than 0 and at most 86400")
+        raise Usage(str(exc)) from exc
+    check_flags(opts)
     return ref, platform
 
 

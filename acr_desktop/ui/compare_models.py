@@ -282,18 +282,10 @@ def write_comparison_json(c: Comparison, path: Path) -> int:
     """Write the comparison's JSON to `path` whole or not at all (a file beside it, then
     renamed); the bytes written."""
     import json
-    import os
-    import tempfile
 
     from acr_desktop.compare_report import comparison_dict
+    from acr_desktop.ui.saving import write_atomically
 
     data = (json.dumps(comparison_dict(c), indent=2, ensure_ascii=False) + "\n").encode()
-    fd, temp = tempfile.mkstemp(prefix=".compare-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, data)
     return len(data)

@@ -16,6 +16,7 @@ from acr_desktop.registry.manifest import Descriptor, ImageIndex, ImageManifest
 from acr_desktop.text import format_size, format_time, plural
 from acr_desktop.ui.elided_label import ElidedLabel
 from acr_desktop.ui.insp_words import MISSING_CONFIG, missing_entry
+from acr_desktop.ui.saving import write_atomically
 
 if TYPE_CHECKING:
     from acr_desktop.inspection import Inspection
@@ -161,24 +162,6 @@ def report_name(ins: Inspection) -> str:
     repo = ins.reference.repository.rsplit("/", 1)[-1]
     name = f"{repo}-{ins.top.digest.replace(':', '-')[:19]}-inspect.json"
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all: a temporary file beside it, then renamed
-    over it (a failed write never leaves half a file, nor spoils what was there)."""
-    import os
-    import tempfile
-
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def save_report(parent: QWidget, ins: Inspection, sizes: IndexSizes | None) -> str | None:

@@ -69,3 +69,21 @@ def save_document(parent: QWidget, ins: Inspection, which: str) -> str | None:
         )
         return None
     return f"Saved the {what} ({format_size(len(data))}, exactly as received) to {path}"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a temporary file beside it, then renamed
+    over it (a failed write never leaves half a file, nor spoils what was there)."""
+    import os
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
