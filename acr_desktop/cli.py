@@ -84,6 +84,7 @@ def inspect_main(argv: list[str], out: TextIO | None = None) -> int:
 
 
 def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
+    from acr_desktop.cli_entra import entra_usage, sign_in_first
     from acr_desktop.registry import errors
     from acr_desktop.registry.manifest import MalformedManifest, Platform
     from acr_desktop.registry.operation import operation
@@ -104,6 +105,8 @@ def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
     if not 0 < opts.timeout <= MAX_TIMEOUT:  # NaN too
         _say(f"acr-desktop: --timeout takes seconds, more than 0 and at most {MAX_TIMEOUT:g}")
         return EXIT_USAGE
+    if (code := entra_usage(opts)) is not None:  # exit 4 without the Azure extra
+        return code
 
     transport = _transport(opts, ref.registry)
     if transport is None:
@@ -114,6 +117,7 @@ def _inspect(opts: argparse.Namespace, out: TextIO) -> int:
     try:
         # One deadline for the whole inspect (drip-fed bodies and Retry-After waits included);
         # each connect and read keeps its own timeout too.
+        sign_in_first(transport.credentials(ref.registry))  # --entra-interactive: the browser
         with operation(timeout=opts.timeout):
             inspection = _run_inspect(client, ref, platform, opts.entry)
             sizes = _sizes(client, inspection) if opts.sizes and not opts.raw else None
@@ -206,6 +210,9 @@ def _inspect_parser() -> argparse.ArgumentParser:
         "without it, credentials come from the Docker / Podman config, else none",
     )
     parser.add_argument("--password-stdin", action="store_true", help="read the secret from stdin")
+    from acr_desktop.cli_entra import add_entra_flags
+
+    add_entra_flags(parser)  # --entra, --entra-interactive
     tls = parser.add_argument_group("connection (HTTPS always trusts the system's certificates)")
     tls.add_argument("--ca-bundle", metavar="FILE", help="also trust the CAs in this PEM file")
     tls.add_argument(
@@ -264,6 +271,8 @@ def _failed(exc: Exception) -> int:
     _say(f"acr-desktop: {redact(str(exc))}")  # a server may quote a secret back in its message
     if isinstance(exc, errors.TLSFailure):
         _say(f"hint: {_tls_hint(exc.reason)}")
+    if isinstance(exc, errors.RegistryError) and exc.correlation_id:
+        _say(f"correlation id: {exc.correlation_id}")  # for a support ticket (already quotable)
     codes: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...] = (
         (PlatformNotApplicable, EXIT_USAGE),
         (errors.NotFound, EXIT_NOT_FOUND),  # NoSuchPlatform too: it names the platforms there are
@@ -278,10 +287,10 @@ def _write_raw(raw: bytes, out: TextIO) -> None:
     that would act on it (escape sequences, other control characters) are shown escaped, with a
     note: a registry must not retitle, clear or rewrite the user's terminal. A pipe or a file
     gets them exactly."""
-    out.flush()
-    if _is_terminal(out) and _acts_on_terminal(raw):
-        from acr_desktop.text import terminal_safe
+    from acr_desktop.text import is_terminal, terminal_safe
 
+    out.flush()
+    if is_terminal(out) and _acts_on_terminal(raw):
         out.write(terminal_safe(raw.decode("utf-8", "replace"), newlines=True))
         out.flush()
         _say(
@@ -297,13 +306,6 @@ def _write_raw(raw: bytes, out: TextIO) -> None:
         out.write(raw.decode("utf-8", "replace"))
 
 
-def _is_terminal(out: TextIO) -> bool:
-    try:
-        return out.isatty()
-    except (AttributeError, ValueError, OSError):  # a closed or odd stream: not a terminal
-        return False
-
-
 def _acts_on_terminal(raw: bytes) -> bool:
     """Control characters other than tab and line ends (CRLF included), C1 or bidi controls."""
     from acr_desktop.text import terminal_safe
@@ -314,16 +316,17 @@ def _acts_on_terminal(raw: bytes) -> bool:
 
 def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:
     """A transport with the connection flags and the credential chain; None on a usage error."""
+    from acr_desktop.cli_entra import chain, entra_credentials, wanted
     from acr_desktop.registry.auth import Credentials
     from acr_desktop.registry.transport import ConnectionSettings, Transport
 
     fallback = None
-    if not opts.username:
+    if not opts.username and not wanted(opts):
         # Imported only here: with credentials given, the Docker config (and the subprocess
         # machinery its credential helpers need) is never read, so not worth importing.
         from acr_desktop.registry.docker_credentials import lookup
 
-        fallback = lookup
+        fallback = chain(lookup)  # the Docker config, then Entra for ACR (cli_entra.py)
     transport = Transport(timeout=(5.0, opts.timeout), credential_fallback=fallback)
     transport.set_connection_settings(
         registry,
@@ -335,7 +338,9 @@ def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:
             client_key=opts.client_key,
         ),
     )
-    if opts.username and opts.password_stdin:
+    if wanted(opts):
+        transport.set_credentials(registry, entra_credentials(opts))
+    elif opts.username and opts.password_stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
         transport.set_credentials(registry, Credentials.for_user(opts.username, secret))
     elif opts.username:
@@ -356,6 +361,9 @@ def _transport(opts: argparse.Namespace, registry: str) -> Transport | None:
 
 def _report_found(transport: Transport, registry: str) -> None:
     """Say where credentials came from, and what went wrong looking (on stderr)."""
+    from acr_desktop.cli_entra import report_entra
+
+    report_entra(transport, registry)  # which Microsoft Entra ID source signed in (--entra)
     found = transport.credential_lookup(registry)
     if found is None:
         return

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from acr_desktop.registry import layer_entries as le
 from acr_desktop.registry.errors import NotFound
 from acr_desktop.registry.redaction import quotable
-from acr_desktop.text import plural, terminal_safe, write_line
+from acr_desktop.text import is_terminal, plural, terminal_safe, write_line
 
 if TYPE_CHECKING:
     from acr_desktop.registry.client import RegistryClient
@@ -278,7 +278,7 @@ def _write_file(chunks: Iterator[bytes], entry: TarEntry, force: bool, out: Text
     out.flush()
     first = next(chunks, b"")
     everything = itertools.chain([first], chunks)
-    terminal = _is_terminal(out) and not force
+    terminal = is_terminal(out) and not force
     if terminal and (b"\0" in first or not _utf8_start(first)):
         _say(f"acr-desktop: {terminal_safe(entry.path)} is binary ({entry.size:,} bytes); "
              "redirect it to a file or a pipe, or give --force")  # fmt: skip
@@ -305,13 +305,6 @@ def _utf8_start(data: bytes) -> bool:
     except UnicodeDecodeError as exc:
         return exc.reason == "unexpected end of data" and exc.start >= len(data) - 3
     return True
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):  # a closed or odd stream: not a terminal
-        return False
 
 
 def _say(line: str) -> None:

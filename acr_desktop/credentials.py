@@ -5,18 +5,26 @@ Keyring backends are not thread-safe: call a `CredentialStore` from the UI threa
 jobs the `Credentials` values it returns. Docker / Podman credentials are not looked up here: a
 credential helper may take seconds, so `registry.docker_credentials` runs on the worker (as the
 Transport's `credential_fallback`, and in the sign-in dialog).
+
+A Microsoft Entra ID sign-in keeps no password: what is saved (when the user ticks Remember) is
+the ACR refresh token its exchange gave, under the username `ENTRA_USERNAME`, renewed in the
+keyring as the sign-in renews it. New tokens arrive on a worker thread; `relay_refresh` (set by
+the window) brings them to the UI thread, to `refresh_arrived`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from acr_desktop.registry.auth import Credentials
+from acr_desktop.registry.auth import ENTRA_USERNAME, Credentials
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
+
+    from acr_desktop.registry.entra import EntraLogin
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,13 @@ def service_name(registry: str) -> str:
     return f"acr-desktop:{registry}"
 
 
+def normal_username(username: str) -> str:
+    """The username a keyring entry is kept under (refresh tokens share one)."""
+    if username == ENTRA_USERNAME:
+        return username
+    return Credentials.for_user(username, "").username
+
+
 def _key(backend: KeyringBackend) -> tuple[str, str]:
     cls = type(backend)
     return cls.__module__, cls.__name__
@@ -66,13 +81,18 @@ class CredentialStore:
     """Credentials per (registry, username): the session's copy first, then the keyring.
 
     The keyring entry is service `acr-desktop:<registry>`, username as is, the secret as the
-    password; the kind (password or ACR refresh token) follows from the username.
+    password; the kind (password, ACR refresh token, Entra ID) follows from the username.
     """
 
     def __init__(self, backend: KeyringBackend | None = None) -> None:
         self._pinned = backend  # None: whatever keyring.get_keyring() says, asked lazily
         self._session: dict[tuple[str, str], Credentials] = {}
         self._session_sources: dict[tuple[str, str], str] = {}
+        # registry → the Entra sign-in whose refresh tokens go to the keyring, and the last saved
+        self._entra: dict[str, tuple[EntraLogin, str | None]] = {}
+        self._unsaved: tuple[EntraLogin, str] | None = None  # the newest token not yet wanted
+        # Called with (login, refresh token) on a worker thread; must hand them to the UI thread.
+        self.relay_refresh: Callable[[EntraLogin, str], None] | None = None
 
     def __repr__(self) -> str:
         entries = ", ".join(f"{u}@{r}" for r, u in sorted(self._session))
@@ -109,6 +129,13 @@ class CredentialStore:
         self.session_only(registry, credentials)
         if not self.persistent():
             return False
+        login = getattr(credentials, "entra", None)
+        if login is not None:  # its refresh token is saved when it has one (`refresh_arrived`)
+            self._entra[registry] = (login, None)
+            unsaved, self._unsaved = self._unsaved, None
+            if unsaved is not None and unsaved[0] is login:
+                return self._save_refresh(registry, login, unsaved[1])
+            return True
         try:
             self.backend().set_password(
                 service_name(registry), credentials.username, credentials.secret
@@ -144,7 +171,7 @@ class CredentialStore:
             if not keys:
                 return None
             username = keys[-1][1]
-        username = Credentials.for_user(username, "").username
+        username = normal_username(username)
         key = (registry, username)
         if key in self._session:
             source = self._session_sources.get(key, SESSION_SOURCE)
@@ -155,7 +182,7 @@ class CredentialStore:
         return ResolvedCredentials(found, f"keyring ({self.backend_name()})", "keyring")
 
     def load(self, registry: str, username: str) -> Credentials | None:
-        username = Credentials.for_user(username, "").username
+        username = normal_username(username)
         found = self._session.get((registry, username))
         if found is not None or not self.persistent():
             return found
@@ -164,11 +191,66 @@ class CredentialStore:
         except Exception as exc:  # as in save(): never let a keyring problem take the app down
             self._log_failure("read", registry, username, exc)
             return None
-        return Credentials.for_user(username, secret) if secret is not None else None
+        if secret is None:
+            return None
+        if username == ENTRA_USERNAME:
+            return self._saved_entra(registry, secret)
+        return Credentials.for_user(username, secret)
+
+    # -- Microsoft Entra ID ----------------------------------------------------------------------
+    def entra_login(self, refresh_token: str | None = None, **options: Any) -> EntraLogin:
+        """A new Entra sign-in (`options`: EntraLogin's) whose new ACR refresh tokens reach
+        `refresh_arrived` through `relay_refresh`; without a relay they stay in memory."""
+        from acr_desktop.registry.entra import EntraLogin
+
+        made: list[EntraLogin] = []
+
+        def on_refresh(token: str) -> None:  # on a worker thread
+            relay = self.relay_refresh
+            if relay is not None and made:
+                relay(made[0], token)
+
+        login = EntraLogin(refresh_token=refresh_token, on_refresh=on_refresh, **options)
+        made.append(login)
+        return login
+
+    def _saved_entra(self, registry: str, refresh_token: str) -> Credentials:
+        """The sign-in behind a saved refresh token: the same one while the token is the same
+        (a second read must not start a second sign-in), renewed from the non-interactive
+        sources once it expires."""
+        known = self._entra.get(registry)
+        if known is None or known[1] != refresh_token:
+            known = (self.entra_login(refresh_token), refresh_token)
+            self._entra[registry] = known
+        return Credentials.entra(known[0])
+
+    def refresh_arrived(self, login: EntraLogin, refresh_token: str) -> None:
+        """On the UI thread: `login` got a new ACR refresh token. Saved in the keyring when the
+        user chose Remember for it (and has not signed out since); else kept in memory only, in
+        case OK with Remember follows."""
+        for registry, (remembered, _saved) in list(self._entra.items()):
+            if remembered is login:
+                self._save_refresh(registry, login, refresh_token)
+                return
+        self._unsaved = (login, refresh_token)
+
+    def _save_refresh(self, registry: str, login: EntraLogin, refresh_token: str) -> bool:
+        if not self.persistent():
+            return False
+        try:
+            self.backend().set_password(service_name(registry), ENTRA_USERNAME, refresh_token)
+        except Exception as exc:
+            self._log_failure("save", registry, ENTRA_USERNAME, exc, refresh_token)
+            return False
+        self._entra[registry] = (login, refresh_token)
+        return True
 
     def forget_session(self, registry: str, username: str) -> None:
-        """Remove this session's copy of the credentials; the keyring keeps its own."""
-        username = Credentials.for_user(username, "").username
+        """Remove this session's copy of the credentials; the keyring keeps its own (an Entra
+        sign-in stops renewing it there)."""
+        username = normal_username(username)
+        if username == ENTRA_USERNAME:
+            self._entra.pop(registry, None)
         self._session.pop((registry, username), None)
         self._session_sources.pop((registry, username), None)
 
@@ -176,7 +258,9 @@ class CredentialStore:
         """Remove the credentials from this session and from the keyring."""
         from keyring.errors import PasswordDeleteError
 
-        username = Credentials.for_user(username, "").username
+        username = normal_username(username)
+        if username == ENTRA_USERNAME:
+            self._entra.pop(registry, None)
         self._session.pop((registry, username), None)
         self._session_sources.pop((registry, username), None)
         if not self.persistent():

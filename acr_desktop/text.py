@@ -55,6 +55,13 @@ def terminal_safe(text: str, *, newlines: bool = False) -> str:
     return (_UNSAFE if newlines else _UNSAFE_IN_LINE).sub(_escaped, text)
 
 
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # a closed or odd stream: not a terminal
+        return False
+
+
 def write_line(out: TextIO, text: str) -> None:
     """Write one line of output through `terminal_safe`: where the CLI's text meets a terminal."""
     out.write(terminal_safe(text) + "\n")

@@ -3,17 +3,28 @@ ACR-like token server, and programmable fake servers on 127.0.0.1 and 127.0.0.2.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests import rig
 from tests.rig import FakeServer, Registry, TokenServer, push_all
+from tests.rig.entra import EntraAuthority, install_fake_az
+from tests.rig.entra_authority_server import AuthorityServer
 
 # `from rig import ...` gives the very same modules as `from tests.rig import ...`.
 sys.modules.setdefault("rig", rig)
-for _name in ("content", "fake_server", "registry", "token_server"):
+for _name in (
+    "content",
+    "entra",
+    "entra_authority_server",
+    "fake_server",
+    "registry",
+    "token_server",
+):
     sys.modules.setdefault(f"rig.{_name}", sys.modules[f"tests.rig.{_name}"])
 
 REGISTRY_FIXTURES = {"token_registry", "basic_registry", "anon_registry", "layers_registry"}
@@ -56,6 +67,46 @@ def _fresh_token_server(request: pytest.FixtureRequest) -> Iterator[None]:
         server.reset()
     else:
         yield
+
+
+@pytest.fixture(scope="session")
+def entra_authority(token_server: TokenServer) -> Iterator[EntraAuthority]:
+    """The rig's Entra ID stand-in (tenant ``entra.TENANT``), trusted by the token server's
+    ``/oauth2/exchange`` (``token_server.entra``)."""
+    authority = EntraAuthority()
+    token_server.entra = authority
+    try:
+        yield authority
+    finally:
+        token_server.entra = None
+
+
+@pytest.fixture
+def fake_az(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    entra_authority: EntraAuthority,
+) -> Path:
+    """A bin dir first on PATH with fake ``az``/``azd`` (mode "ok", subject ENTRA_USER); returns it.
+    Call ``install_fake_az(fake_az, entra_authority, mode=...)`` to switch; ``calls.log`` in it."""
+    bin_dir = install_fake_az(tmp_path_factory.mktemp("fake-az-bin"), entra_authority)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    return bin_dir
+
+
+@pytest.fixture
+def entra_authority_server(
+    tmp_path_factory: pytest.TempPathFactory, entra_authority: EntraAuthority
+) -> Iterator[AuthorityServer]:
+    """A local HTTPS login.microsoftonline.com stand-in issuing ``entra_authority`` tokens. Sets no
+    environment: ``monkeypatch`` its ``environment()`` (service principal, or workload identity with
+    a federated token file) or ``managed_identity_environment()``; MSAL-based credentials also need
+    ``disable_instance_discovery=True``."""
+    server = AuthorityServer(tmp_path_factory.mktemp("entra-authority"), entra_authority)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,16 @@ def _imported(name: str, path: Path) -> Iterator[str]:
                 break
 
 
-GRAPH = {name: sorted(set(_imported(name, path))) for name, path in MODULES.items()}
+# The one pair of modules allowed to import each other, each edge named (a ratchet: this may only
+# shrink). Entra credentials hold an EntraLogin (auth: `Credentials.for_user(ENTRA_USERNAME, …)`
+# builds one, lazily), and an EntraLogin hands out refresh-token Credentials (entra).
+MUTUAL = {("acr_desktop.registry.auth", "acr_desktop.registry.entra")}
+GRAPH = {
+    name: sorted(set(_imported(name, path)) - {t for f, t in MUTUAL if f == name})
+    for name, path in MODULES.items()
+}
+# azure-identity (the optional Azure extra) is imported only here, and only inside functions.
+AZURE_USERS = {"acr_desktop.registry.entra"}
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -113,6 +122,35 @@ def test_only_ui_modules_use_qt(name: str) -> None:
         return
     assert [m for m in GRAPH[name] if m.startswith("acr_desktop.ui")] == []
     assert not _third_party(MODULES[name]) & {"PySide6", "shiboken6"}
+
+
+def test_the_mutual_pair_imports_each_other_only_inside_functions() -> None:
+    for importer, imported in MUTUAL:
+        tree = ast.parse(MODULES[importer].read_text(encoding="utf-8"))
+        assert imported not in _imports_at_import_time(tree, importer)
+        assert imported in set(_imported(importer, MODULES[importer]))
+
+
+def _imports_at_import_time(tree: ast.Module, name: str) -> set[str]:
+    """Modules imported at module level (not inside a function, not under TYPE_CHECKING)."""
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_azure_is_imported_only_lazily_and_only_by_the_entra_module(name: str) -> None:
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    if name not in AZURE_USERS:
+        assert "azure" not in _third_party(MODULES[name])
+        return
+    assert not any(
+        m.split(".")[0] in ("azure", "msal") for m in _imports_at_import_time(tree, name)
+    )
 
 
 def test_keyring_is_touched_by_one_module() -> None:

@@ -3,17 +3,40 @@ manifest sizes and platforms. Needs the `metadata_read` action on the repository
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-ACR_SUFFIXES = (".azurecr.io", ".azurecr.cn", ".azurecr.us")
+ACR_SUFFIXES = (".azurecr.io", ".azurecr.cn", ".azurecr.us")  # public, China, US Government
 METADATA_ACTION = "metadata_read"
 ACR_PAGE_SIZE = 100
+# NAME.azurecr.io, NAME.REGION.geo.azurecr.io (a geo-replica's regional endpoint),
+# NAME.REGION.data.azurecr.io (a dedicated data endpoint); in each cloud.
+_ACR_HOST = re.compile(
+    r"(?P<name>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
+    r"(?:\.[a-z0-9]{1,40}\.(?:geo|data))?"
+    r"(?P<suffix>\.azurecr\.(?:io|cn|us))"
+)
+
+
+def login_server(host: str) -> str | None:
+    """The ACR login server a host belongs to: `NAME.azurecr.io` for itself, for
+    `NAME.REGION.geo.azurecr.io` and for `NAME.REGION.data.azurecr.io` (and the .cn / .us
+    clouds); None for any other host. Case and a port (`:443`) do not matter."""
+    text = host.strip().lower()
+    name, sep, port = text.rpartition(":")
+    if sep and port.isdigit():
+        text = name
+    if len(text) > 253:
+        return None
+    match = _ACR_HOST.fullmatch(text.rstrip("."))
+    return match["name"] + match["suffix"] if match else None
 
 
 def is_acr_host(registry: str) -> bool:
-    host = registry.rsplit(":", 1)[0].lower()
-    return host.endswith(ACR_SUFFIXES)
+    """An Azure Container Registry by its host name: a login server, a regional or a data
+    endpoint, in any cloud."""
+    return login_server(registry) is not None
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,44 @@ import base64
 import binascii
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from acr_desktop.registry.errors import InvalidResponse
 from acr_desktop.registry.json_doc import load_json
+
+if TYPE_CHECKING:  # an entra Credentials holds the EntraLogin it signs in with
+    from acr_desktop.registry.entra import EntraLogin
 
 ACR_REFRESH_USERNAME = "00000000-0000-0000-0000-000000000000"
 IDENTITY_TOKEN_USERNAME = "<token>"  # what Docker credential helpers report for identity tokens
 DEFAULT_TOKEN_LIFETIME = 60.0  # seconds, when the server says nothing (Docker token spec)
 CLIENT_ID = "acr-desktop"
+# registry/ does not import the package: a copy of acr_desktop.__version__ (a test compares them)
+APP_VERSION = "0.1.0"
+USER_AGENT = f"acr-desktop/{APP_VERSION} (+https://github.com/acrdesktop/acr-desktop)"
 
 
-CredentialKind = Literal["password", "refresh_token", "registry_token"]
+CredentialKind = Literal["password", "refresh_token", "registry_token", "entra"]
 REGISTRY_TOKEN_USERNAME = "<registry token>"
+ENTRA_USERNAME = "<Microsoft Entra ID>"  # kind "entra" (and its refresh token in the keyring)
+
+
+class _EntraAttribute:
+    """`Credentials.entra(login)` makes entra credentials; `creds.entra` is their EntraLogin
+    (None for other kinds)."""
+
+    @overload
+    def __get__(
+        self, obj: None, owner: type[Credentials]
+    ) -> Callable[[EntraLogin], Credentials]: ...
+    @overload
+    def __get__(self, obj: Credentials, owner: type[Credentials]) -> EntraLogin | None: ...
+    def __get__(self, obj: Credentials | None, owner: type[Credentials]) -> Any:
+        if obj is None:
+            return lambda login: owner(ENTRA_USERNAME, "", "entra", login)
+        return obj.entra_login
 
 
 @dataclass(frozen=True)
@@ -33,15 +57,34 @@ class Credentials:
     username: str
     secret: str = field(repr=False)
     kind: CredentialKind = "password"
+    # kind "entra": the sign-in itself; equal only to credentials holding the very same login
+    entra_login: EntraLogin | None = field(default=None, repr=False)
+
+    entra = _EntraAttribute()
 
     @classmethod
     def for_user(cls, username: str, secret: str) -> Credentials:
-        """Recognise ACR refresh tokens (`az acr login --expose-token`) by their username."""
+        """Recognise ACR refresh tokens (`az acr login --expose-token`) by their username, and
+        a saved Microsoft Entra ID sign-in (its ACR refresh token) by ENTRA_USERNAME."""
         if username in (ACR_REFRESH_USERNAME, IDENTITY_TOKEN_USERNAME):
             return cls(ACR_REFRESH_USERNAME, secret, "refresh_token")
         if username == REGISTRY_TOKEN_USERNAME:
             return cls.registry_token(secret)
+        if username == ENTRA_USERNAME:
+            from acr_desktop.registry.entra import EntraLogin  # the one way back up: see entra.py
+
+            return cls.entra(EntraLogin(refresh_token=secret or None))
         return cls(username, secret, "password")
+
+    @property
+    def who(self) -> str:
+        """Who these credentials are, for a sentence: the user name, or the Entra sign-in."""
+        return self.entra_login.describe() if self.entra_login is not None else self.username
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret these credentials may send (for redaction): the Entra login's tokens."""
+        held = self.entra_login.secrets() if self.entra_login is not None else ()
+        return tuple(s for s in (self.secret, *held) if s)
 
     @classmethod
     def registry_token(cls, token: str) -> Credentials:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from requests.structures import CaseInsensitiveDict
 
 from acr_desktop.registry import mediatypes as mt
-from acr_desktop.registry.auth import Access, Token, repository_scope
+from acr_desktop.registry.auth import CATALOG_SCOPE, Access, Token, repository_scope
 from acr_desktop.registry.content_cache import ContentCache
 from acr_desktop.registry.digest import (
     digest_algorithm,
@@ -71,10 +71,37 @@ class FetchedConfig:
 
 
 @dataclass(frozen=True)
+class NeedRow:
+    """One view and the scope it needs; `granted` from the token (None: it does not say)."""
+
+    view: str  # "Inspect images", "Tag times, sizes from ACR", "Repository list"
+    scope: str  # e.g. repository:team/app:pull
+    granted: bool | None
+
+
+VIEW_INSPECT = "Inspect images"
+VIEW_METADATA = "Tag times, sizes from ACR"
+VIEW_CATALOG = "Repository list"
+
+
+def view_scopes(repository: str | None) -> tuple[tuple[str, str], ...]:
+    """(view, scope) for each view a sign-in is checked for: the repository's views only when a
+    repository is named."""
+    rows = [(VIEW_CATALOG, CATALOG_SCOPE)]
+    if repository:
+        rows[:0] = [
+            (VIEW_INSPECT, repository_scope(repository, "pull")),
+            (VIEW_METADATA, repository_scope(repository, "metadata_read")),
+        ]
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
 class SignInResult:
     registry: str
     scheme: str  # "bearer", "basic" or "none"
     granted: tuple[Access, ...] | None  # from the token, when it says
+    needs: tuple[NeedRow, ...] = ()  # per view: what it needs, and whether the token grants it
 
     def describe(self) -> str:
         if self.scheme == "none":
@@ -276,21 +303,41 @@ class RegistryClient:
 
     # -- sign-in -------------------------------------------------------------------------------
     def sign_in(self, registry: str, repository: str | None = None) -> SignInResult:
-        """Check credentials the way an inspect would: challenge, token, and what it grants."""
+        """Check credentials the way an inspect would: challenge, token, and what it grants.
+        One token is asked for every view's scope at once (pull and metadata_read on
+        `repository`, the catalog); a token service grants what it allows of them, and
+        `needs` says, per view, whether that was granted."""
         transport = self.transport
         transport.tokens.invalidate(registry)
         ctx = RequestContext(registry, "ping")
-        scopes = (repository_scope(repository, "pull"),) if repository else ()
+        views = view_scopes(repository)
+        scopes: tuple[str, ...] = (CATALOG_SCOPE,)
+        if repository:
+            scopes = (repository_scope(repository, "pull", "metadata_read"), CATALOG_SCOPE)
         answer = transport.request("GET", ctx, "/v2/", scopes=scopes, max_bytes=MiB)
         if not looks_like_registry(answer):
             raise not_a_registry(answer, ctx)
         challenge = transport.challenge(registry)
+        unknown = tuple(NeedRow(view, scope, None) for view, scope in views)
         if challenge is None:
-            return SignInResult(registry, "none", None)
+            return SignInResult(registry, "none", None, unknown)
         if challenge.scheme == "basic":
-            return SignInResult(registry, "basic", None)
+            return SignInResult(registry, "basic", None, unknown)
         token: Token | None = transport.tokens.get(registry, frozenset(scopes))
-        return SignInResult(registry, "bearer", token.granted if token else None)
+        granted = token.granted if token else None
+        if granted is None:
+            return SignInResult(registry, "bearer", None, unknown)
+        needs = tuple(
+            NeedRow(view, scope, any(a.allows(scope) for a in granted)) for view, scope in views
+        )
+        return SignInResult(registry, "bearer", granted, needs)
 
 
-__all__ = ["ContentCache", "FetchedConfig", "FetchedManifest", "RegistryClient"]
+__all__ = [
+    "ContentCache",
+    "FetchedConfig",
+    "FetchedManifest",
+    "NeedRow",
+    "RegistryClient",
+    "SignInResult",
+]

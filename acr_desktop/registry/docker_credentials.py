@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from acr_desktop.registry.acr import login_server
 from acr_desktop.registry.auth import IDENTITY_TOKEN_USERNAME, Credentials
 from acr_desktop.registry.credential_helpers import HelperFailed, run_helper
 from acr_desktop.registry.errors import InvalidResponse
@@ -71,20 +72,23 @@ def find_credentials(
 def lookup(
     registry: str, env: Mapping[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT
 ) -> CredentialLookup:
-    """Look `registry` up in every auth file in turn (Docker's first, then Podman's)."""
+    """Look `registry` up in every auth file in turn (Docker's first, then Podman's). An ACR
+    regional or data endpoint (`NAME.REGION.geo.azurecr.io`) without an entry of its own uses
+    its login server's (`NAME.azurecr.io`, what `az acr login` writes)."""
     env = os.environ if env is None else env
     host = key_host(registry) or registry
     problems: list[str] = []
-    for auth_file in auth_files(env):
-        config = _read(auth_file, problems)
-        if config is None:
-            continue
-        found = _from_file(auth_file, config, host, env, timeout, problems)
-        if found is not None:
-            log.debug("Credentials for %s found in %s", host, found.source)
+    configs = [(f, c) for f in auth_files(env) if (c := _read(f, problems)) is not None]
+    server = login_server(host)
+    for wanted in dict.fromkeys([host, *([server] if server else [])]):
+        for auth_file, config in configs:
+            found = _from_file(auth_file, config, wanted, env, timeout, problems)
+            if found is None:
+                continue
+            source = found.source if wanted == host else f"{found.source}, entry for {wanted}"
+            log.debug("Credentials for %s found in %s", host, source)
             return CredentialLookup(
-                FoundCredentials(found.credentials, found.source, tuple(problems)),
-                tuple(problems),
+                FoundCredentials(found.credentials, source, tuple(problems)), tuple(problems)
             )
     return CredentialLookup(None, tuple(problems))
 

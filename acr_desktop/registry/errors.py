@@ -6,25 +6,108 @@ registry error codes and registry messages only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+CATALOG_ROLE = "Container Registry Repository Catalog Lister"
+READER_ROLE = "Container Registry Repository Reader"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One thing a registry says a request needed: an entry of an error's `detail` list
+    (`{"Type": "repository", "Name": "team/app", "Action": "metadata_read"}`), quotable text."""
+
+    type: str
+    name: str
+    action: str
+
+    @property
+    def is_catalog(self) -> bool:
+        return self.type == "registry" and self.name == "catalog"
+
+    def text(self) -> str:
+        """In words: "metadata_read on repository team/app", "the right to list repositories
+        (registry:catalog:*)"."""
+        if self.is_catalog:
+            return f"the right to list repositories (registry:catalog:{self.action})"
+        return f"{self.action} on {self.type} {self.name}".strip()
+
+
+def lacks_sentence(missing: tuple[Permission, ...], who: str = "Your sign-in") -> str:
+    """ "Your sign-in lacks metadata_read on repository team/app." (several joined: "a, b and
+    c"); actions on the same thing are named together ("pull, metadata_read on …")."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for p in missing:
+        grouped.setdefault((p.type, p.name), []).append(p.action)
+    parts = [
+        Permission(kind, name, ", ".join(dict.fromkeys(actions))).text()
+        for (kind, name), actions in grouped.items()
+    ]
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{who} lacks {joined}."
+
+
+def catalog_advice(acr: bool) -> str:
+    """The catalog wall: what to do when a sign-in may not list a registry's repositories."""
+    if acr:
+        return (
+            f"Open a repository by name, or ask for the {CATALOG_ROLE} role (on registries "
+            "with ABAC repository permissions; AcrPull lists repositories elsewhere), or use a "
+            "token whose scope map covers all repositories (*)."
+        )
+    return "Open a repository by name, or ask the registry's owner for the catalog permission."
+
+
+METADATA_HOLDERS = (
+    f"AcrPull usually includes it; on registries with ABAC repository permissions, {READER_ROLE}; "
+    "for a token, metadata/read in its scope map"
+)
+METADATA_ADVICE = (
+    f"Without metadata_read the tag list has no times, digests or locks: ask for it "
+    f"({METADATA_HOLDERS})."
+)
+PULL_ADVICE = (
+    f"To read images, ask for AcrPull ({READER_ROLE} on registries with ABAC repository "
+    "permissions; for a token, content/read in its scope map)."
+)
+
+
+def wall_advice(missing: tuple[Permission, ...], acr: bool) -> str:
+    """What a person can do about the two common walls (the catalog, ACR's metadata_read) and,
+    on ACR, about a missing pull; "" when there is nothing specific to say."""
+    advice: list[str] = []
+    if any(p.is_catalog for p in missing):
+        advice.append(catalog_advice(acr))
+    if any(p.action == "metadata_read" for p in missing):
+        advice.append(METADATA_ADVICE)
+    if acr and any(p.action == "pull" and p.type == "repository" for p in missing):
+        advice.append(PULL_ADVICE)
+    return " ".join(advice)
 
 
 class RegistryError(Exception):
-    """Something went wrong talking to a registry."""
+    """Something went wrong talking to a registry. `correlation_id` is the id the registry gave
+    its answer (ACR's `X-Ms-Correlation-Request-Id`), for a support ticket; `missing` what the
+    registry said the request needed and the sign-in lacks (its error `detail` list)."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - a sentence and what the answer said, all keywords
         self,
         sentence: str,
         *,
         status: int | None = None,
         code: str | None = None,
         message: str | None = None,
+        correlation_id: str | None = None,
+        missing: tuple[Permission, ...] = (),
     ) -> None:
         super().__init__(sentence)
         self.sentence = sentence
         self.status = status
         self.code = code  # the registry's error code, e.g. MANIFEST_UNKNOWN
         self.message = message  # the registry's own message, if any
+        self.correlation_id = correlation_id
+        self.missing = missing
 
     def __str__(self) -> str:
         return self.sentence

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from acr_desktop.registry.auth import CLIENT_ID, repository_scope
+from acr_desktop.registry.auth import USER_AGENT, repository_scope
 from acr_desktop.registry.body_stream import BodyStream, open_body
 from acr_desktop.registry.errors import (
     Cancelled,
@@ -171,7 +171,7 @@ def _open_from_urls(client: RegistryClient, source: LayerSource) -> BodyStream:
     failure: RegistryError | None = None
     for url in urls:
         try:
-            answer = open_body(conn, url, {"User-Agent": CLIENT_ID}, None, transport.min_rate)
+            answer = open_body(conn, url, {"User-Agent": USER_AGENT}, None, transport.min_rate)
         except Cancelled:
             raise
         except RegistryError as exc:

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import email.utils
+import itertools
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from acr_desktop.registry.auth import Token
+from acr_desktop.registry.acr import is_acr_host
+from acr_desktop.registry.auth import Access, Scope, Token
 from acr_desktop.registry.challenge import Challenge
 from acr_desktop.registry.errors import (
     AccessDenied,
     AuthenticationRequired,
     InvalidResponse,
     NotFound,
+    Permission,
     RateLimited,
     RegistryError,
     ServerError,
+    lacks_sentence,
+    wall_advice,
 )
 from acr_desktop.registry.json_doc import load_json
 from acr_desktop.registry.redaction import quotable
@@ -45,48 +50,112 @@ class NotARegistry(InvalidResponse):
 
 MAX_RETRY_AFTER = 24 * 3600.0  # seconds; a longer wait is as good as "later"
 _MAX_ERRORS = 20  # entries of an `errors` list read
+MAX_MISSING = 8  # permissions kept from `detail` lists
+_MAX_DETAIL = 50  # entries of one `detail` list looked at
+_MAX_KEYS = 16  # keys of one `detail` entry looked at
+CORRELATION_HEADERS = ("X-Ms-Correlation-Request-Id", "X-Ms-Request-Id")
+MAX_CORRELATION_ID = 64  # characters
 
 
 def error_details(resp: Response, secrets: Iterable[str] = ()) -> tuple[str | None, str | None]:
     """(code, message) from an error body: OCI JSON, HTML, plain text or nothing. The message is
     fit to quote: `secrets` and token-shaped text redacted, control characters gone, bounded."""
-    code, message = _raw_details(resp.body)
-    secrets = tuple(secrets)
+    code, message, _ = _quoted_details(resp, tuple(secrets))
+    return code, message
+
+
+def missing_permissions(resp: Response, secrets: Iterable[str] = ()) -> tuple[Permission, ...]:
+    """What an error answer says the request needed: its `errors[].detail` lists of
+    `{Type, Name, Action}` (any key case; Distribution adds `Class`), each part quotable, at most
+    MAX_MISSING, each once."""
+    return _quoted_details(resp, tuple(secrets))[2]
+
+
+def correlation_id(headers: Mapping[str, str]) -> str | None:
+    """The id a registry gave its answer (ACR: `X-Ms-Correlation-Request-Id`, else
+    `X-Ms-Request-Id`), quotable and at most MAX_CORRELATION_ID characters; None without one."""
+    for name in CORRELATION_HEADERS:
+        value = headers.get(name)
+        if isinstance(value, str) and value.strip():
+            text = quotable(value, limit=MAX_CORRELATION_ID)
+            if text:
+                return text
+    return None
+
+
+def _quoted_details(
+    resp: Response, secrets: tuple[str, ...]
+) -> tuple[str | None, str | None, tuple[Permission, ...]]:
+    code, message, details = _raw_details(resp.body)
+    missing: list[Permission] = []
+    for detail in details:
+        for entry in _entries(detail):
+            permission = _permission(entry, secrets)
+            if permission is not None and permission not in missing:
+                missing.append(permission)
+            if len(missing) >= MAX_MISSING:
+                break
+        if len(missing) >= MAX_MISSING:
+            break
     return (
         quotable(code, secrets, 60) if code else None,
         quotable(message, secrets) or None if message else None,
+        tuple(missing),
     )
 
 
-def _raw_details(body: bytes) -> tuple[str | None, str | None]:
+def _entries(detail: Any) -> list[Any]:
+    if isinstance(detail, dict):
+        return [detail]
+    return detail[:_MAX_DETAIL] if isinstance(detail, list) else []
+
+
+def _permission(entry: Any, secrets: tuple[str, ...]) -> Permission | None:
+    """`{"Type", "Name", "Action"}` (any case) as a Permission; None for anything else."""
+    if not isinstance(entry, dict):
+        return None
+    fields = {k.lower(): v for k, v in itertools.islice(entry.items(), _MAX_KEYS)}
+    parts = []
+    for key, limit in (("type", 40), ("name", 200), ("action", 40)):
+        value = fields.get(key)
+        text = quotable(value, secrets, limit) if isinstance(value, str) else ""
+        if not text:
+            return None
+        parts.append(text)
+    return Permission(*parts)
+
+
+def _raw_details(body: bytes) -> tuple[str | None, str | None, list[Any]]:
+    """(code, message, the `detail` values) of an error body, unquoted."""
     if not body.strip():
-        return None, None
+        return None, None, []
     if body.lstrip()[:1] in (b"{", b"["):
         try:
             doc = load_json(body, what="error answer")
         except InvalidResponse:
-            return None, "a JSON error answer that could not be read"
+            return None, "a JSON error answer that could not be read", []
     else:
         doc = None
     errors = doc.get("errors") if isinstance(doc, dict) else None
     if isinstance(errors, list) and errors:
-        codes, messages = [], []
+        codes, messages, details = [], [], []
         for err in errors[:_MAX_ERRORS]:
             if isinstance(err, dict):
                 if isinstance(err.get("code"), str) and err["code"]:
                     codes.append(err["code"])
                 if isinstance(err.get("message"), str) and err["message"]:
                     messages.append(err["message"])
-        return (codes[0] if codes else None), ("; ".join(messages) or None)
+                details.append(err.get("detail"))
+        return (codes[0] if codes else None), ("; ".join(messages) or None), details
     if isinstance(doc, dict) and isinstance(doc.get("message"), str):
-        return None, doc["message"]
+        return None, doc["message"], []
     text = body[:4096].decode("utf-8", "replace")
     title = _TITLE.search(text)
     if title:
-        return None, f"an HTML page titled “{' '.join(title.group(1).split())[:120]}”"
+        return None, f"an HTML page titled “{' '.join(title.group(1).split())[:120]}”", []
     if "<html" in text.lower():
-        return None, "an HTML page"
-    return None, " ".join(text.split())[:200] or None
+        return None, "an HTML page", []
+    return None, " ".join(text.split())[:200] or None, []
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -137,13 +206,24 @@ def error_for(
     granted: tuple[str, ...] = (),
     secrets: Iterable[str] = (),
 ) -> RegistryError:
-    """The typed error for a failed answer; `secrets` (what was sent) never appear in it."""
-    code, message = error_details(resp, secrets)
+    """The typed error for a failed answer; `secrets` (what was sent) never appear in it. It
+    carries the answer's correlation id and what its `detail` says is missing."""
+    code, message, missing = _quoted_details(resp, tuple(secrets))
     status = resp.status
-    kw: dict[str, Any] = {"status": status, "code": code, "message": message}
+    kw: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "message": message,
+        "correlation_id": correlation_id(resp.headers),
+        "missing": missing,
+    }
     if ctx.kind == "token":
         return _token_service_error(resp, ctx, code, message, kw)
     said = f" The registry said: {_sentence(message)}" if message else ""
+    lacks = ""
+    if missing and username and status in (401, 403):
+        advice = wall_advice(missing, _is_acr(ctx, message, missing))
+        lacks = " " + lacks_sentence(missing) + (f" {advice}" if advice else "")
     if status == 404 and ctx.kind in ("ping", "manifest") and not looks_like_registry(resp):
         return not_a_registry(resp, ctx)
     where = f"{ctx.registry}/{ctx.repository}" if ctx.repository else ctx.registry
@@ -153,7 +233,7 @@ def error_for(
         else:
             sentence = f"{ctx.registry} requires you to sign in."
         return AuthenticationRequired(
-            sentence + said, registry=ctx.registry, had_credentials=bool(username), **kw
+            sentence + lacks + said, registry=ctx.registry, had_credentials=bool(username), **kw
         )
     if status == 403 or code == "DENIED":
         who = f"Signed in as “{username}”, but" if username else "Without signing in,"
@@ -161,7 +241,7 @@ def error_for(
         sentence = f"{who} you may not read {what}."
         if granted:
             sentence += f" Granted: {'; '.join(granted)}."
-        return AccessDenied(sentence + said, granted=granted, **kw)
+        return AccessDenied(sentence + lacks + said, granted=granted, **kw)
     if status == 404:
         return _not_found(ctx, code, where, said, kw)
     if status == 429:
@@ -190,22 +270,65 @@ def auth_error(
     challenge: Challenge | None,
     secrets: Iterable[str] = (),
 ) -> RegistryError:
-    """A 401 that another token cannot fix: what the token lacks, if it says, else `error_for`."""
+    """A 401 that another token cannot fix: what the token lacks, if it says, else `error_for`.
+    `missing` is what the answer's `detail` names, else what the token lacks of `wanted`."""
     granted = granted_text(token)
     insufficient = challenge is not None and challenge.error == "insufficient_scope"
     if token is not None and (insufficient or token.granted is not None):
-        lacking = [s for s in sorted(wanted) if not any(a.allows(s) for a in token.granted or ())]
+        have_access = token.granted or ()
+        lacking = [s for s in sorted(wanted) if not any(a.allows(s) for a in have_access)]
         if insufficient or lacking:
-            needed = tuple(_scope_text(s) for s in (lacking or sorted(wanted)))
+            _, message, missing = _quoted_details(resp, tuple(secrets))
+            scopes = lacking or sorted(wanted)
+            needed = tuple(_scope_text(s) for s in scopes)
+            missing = missing or _lacking_permissions(scopes, have_access)
             who = f"Signed in as “{username}”" if username else "Signed in anonymously"
             have = "; ".join(granted) if granted else "nothing here"
+            advice = wall_advice(missing, _is_acr(ctx, message, missing)) if username else ""
             return AccessDenied(
-                f"{who}, but the registry granted {have}; this needs {'; '.join(needed)}.",
+                f"{who}, but the registry granted {have}; this needs {'; '.join(needed)}."
+                + (f" {advice}" if advice else ""),
                 needed=needed,
                 granted=granted,
                 status=resp.status,
+                correlation_id=correlation_id(resp.headers),
+                missing=missing,
             )
     return error_for(resp, ctx, username=username, granted=granted, secrets=secrets)
+
+
+def _is_acr(ctx: RequestContext, message: str | None, missing: tuple[Permission, ...]) -> bool:
+    """Is this Azure Container Registry (by name, by its error text, or by its own action)?"""
+    return (
+        is_acr_host(ctx.registry)
+        or "aka.ms/acr" in (message or "")
+        or any(p.action == "metadata_read" for p in missing)
+    )
+
+
+def _not_granted(scope: str, granted: tuple[Access, ...]) -> Scope | None:
+    """`scope` with only the actions `granted` does not allow; None if it is not a scope."""
+    parsed = Scope.parse(scope)
+    if parsed is None:
+        return None
+    allowed = {
+        action
+        for a in granted
+        if (a.type, a.name) == (parsed.type, parsed.name)
+        for action in a.actions
+    }
+    if "*" in allowed:
+        return Scope(parsed.type, parsed.name, ())
+    return Scope(parsed.type, parsed.name, tuple(x for x in parsed.actions if x not in allowed))
+
+
+def _lacking_permissions(scopes: list[str], granted: tuple[Access, ...]) -> tuple[Permission, ...]:
+    out: list[Permission] = []
+    for scope in scopes:
+        rest = _not_granted(scope, granted)
+        if rest is not None:
+            out += [Permission(rest.type, rest.name, a) for a in rest.actions]
+    return tuple(out[:MAX_MISSING])
 
 
 def granted_text(token: Token | None) -> tuple[str, ...]:

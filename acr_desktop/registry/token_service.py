@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 from urllib.parse import urlencode, urlsplit
 
@@ -12,6 +13,7 @@ from acr_desktop.registry import tls
 from acr_desktop.registry.auth import (
     CLIENT_ID,
     DEFAULT_TOKEN_LIFETIME,
+    USER_AGENT,
     Credentials,
     Token,
     granted_access,
@@ -26,7 +28,7 @@ from acr_desktop.registry.errors import (
     TLSFailure,
 )
 from acr_desktop.registry.json_doc import load_json
-from acr_desktop.registry.problems import RequestContext, error_for
+from acr_desktop.registry.problems import RequestContext, correlation_id, error_for
 from acr_desktop.registry.sending import Response, origin
 
 MAX_LIFETIME = 366 * 24 * 3600.0  # seconds: a longer `expires_in` is treated as this
@@ -111,39 +113,83 @@ def fetch_token(
             "it was refused so that no password or token crosses the network unencrypted. Allow "
             f"plain HTTP for {service} in its connection settings only on a network you trust."
         )
-    query: list[tuple[str, str]] = []
-    if challenge.service:
-        query.append(("service", challenge.service))
-    query += [("scope", s) for s in scopes]
-    attempts = token_attempts(challenge, scopes, creds, password_grant)
-    secrets = (creds.secret,) if creds else ()
-    ctx = RequestContext(registry, "token", service=service)
-    for index, (method, data, basic) in enumerate(attempts):
-        url = (
-            realm + ("&" if "?" in realm else "?") + urlencode(query) if method == "GET" else realm
-        )
-        headers = {"User-Agent": CLIENT_ID}
-        if basic:
-            headers["Authorization"] = basic
+    asking = _Asking(send, registry, challenge, scopes, service, source, password_grant, now)
+    login = creds.entra if creds is not None else None
+    if login is None:
+        return asking.token(creds, creds)
+    # Microsoft Entra ID: an ACR refresh token from the exchange, used as any refresh token; a
+    # refused one (revoked, or aged on the server's clock) is dropped and exchanged once more.
+    for again in (False, True):
         try:
-            resp = send(method, url, headers, auth_origin=origin(realm), data=data)
+            refresh = login.acr_refresh(send, registry, challenge, now())
         except RegistryUnreachable as exc:
             raise _unreachable(exc, service, registry) from None
-        last = index == len(attempts) - 1
-        if method == "POST" and resp.status in (404, 405) and not last:
-            continue  # this token server has no OAuth2 POST: fall back to GET (crane does too)
-        if resp.status in (401, 403):
-            raise _refused(registry, creds, source, resp.status)
-        if not 200 <= resp.status < 300:
-            raise error_for(resp, ctx, username=creds.username if creds else None, secrets=secrets)
-        body = load_json(resp.body, what=f"answer of the token service at {service}")
-        token = token_from_response(body, now())
-        if token is None:
-            raise InvalidResponse(
-                f"The token service at {service} (used by {registry}) answered without a token."
+        try:
+            return asking.token(refresh, creds)
+        except AuthenticationRequired:
+            if again:
+                raise
+            login.drop_refresh()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class _Asking:
+    """One token request's fixed parts, asked with one set of credentials."""
+
+    send: TokenSend
+    registry: str
+    challenge: Challenge
+    scopes: tuple[str, ...]
+    service: str
+    source: str | None
+    password_grant: PasswordGrant
+    now: Callable[[], float]
+
+    def token(self, creds: Credentials | None, shown: Credentials | None) -> Token:
+        """Ask with `creds`; a refusal names `shown` (the Entra login behind a refresh token)."""
+        registry, challenge, service = self.registry, self.challenge, self.service
+        realm = challenge.realm or ""
+        query: list[tuple[str, str]] = []
+        if challenge.service:
+            query.append(("service", challenge.service))
+        query += [("scope", s) for s in self.scopes]
+        attempts = token_attempts(challenge, self.scopes, creds, self.password_grant)
+        secrets = (*(creds.secrets() if creds else ()), *(shown.secrets() if shown else ()))
+        ctx = RequestContext(registry, "token", service=service)
+        for index, (method, data, basic) in enumerate(attempts):
+            url = (
+                realm + ("&" if "?" in realm else "?") + urlencode(query)
+                if method == "GET"
+                else realm
             )
-        return token
-    raise InvalidResponse(f"The token service at {service} (used by {registry}) could not be used.")
+            headers = {"User-Agent": USER_AGENT}
+            if basic:
+                headers["Authorization"] = basic
+            try:
+                resp = self.send(method, url, headers, auth_origin=origin(realm), data=data)
+            except RegistryUnreachable as exc:
+                raise _unreachable(exc, service, registry) from None
+            last = index == len(attempts) - 1
+            if method == "POST" and resp.status in (404, 405) and not last:
+                continue  # this token server has no OAuth2 POST: fall back to GET (crane does too)
+            if resp.status in (401, 403):
+                raise _refused(
+                    registry, shown, self.source, resp.status, correlation_id(resp.headers)
+                )
+            if not 200 <= resp.status < 300:
+                username = shown.who if shown else None
+                raise error_for(resp, ctx, username=username, secrets=secrets)
+            body = load_json(resp.body, what=f"answer of the token service at {service}")
+            token = token_from_response(body, self.now())
+            if token is None:
+                raise InvalidResponse(
+                    f"The token service at {service} (used by {registry}) answered without a token."
+                )
+            return token
+        raise InvalidResponse(
+            f"The token service at {service} (used by {registry}) could not be used."
+        )
 
 
 def _unreachable(exc: RegistryUnreachable, service: str, registry: str) -> RegistryUnreachable:
@@ -162,18 +208,30 @@ def _unreachable(exc: RegistryUnreachable, service: str, registry: str) -> Regis
 
 
 def _refused(
-    registry: str, creds: Credentials | None, source: str | None, status: int
+    registry: str,
+    creds: Credentials | None,
+    source: str | None,
+    status: int,
+    correlation: str | None = None,
 ) -> AuthenticationRequired:
-    who = f"“{creds.username}”" if creds else "anonymous access"
+    who = (creds.who if creds.entra else f"“{creds.username}”") if creds else "anonymous access"
     if source:
         who += f" (found in {source})"
     return AuthenticationRequired(
-        f"The token service of {registry} refused {who}: "
-        f"{'check the user name and password or token' if creds else 'sign in'}.",
+        f"The token service of {registry} refused {who}: {_check(creds)}.",
         registry=registry,
         had_credentials=creds is not None,
         status=status,
+        correlation_id=correlation,  # ACR's X-Ms-Correlation-Request-Id, for a support ticket
     )
+
+
+def _check(creds: Credentials | None) -> str:
+    if creds is None:
+        return "sign in"
+    if creds.entra is not None:
+        return "check that this account has access to the registry (a role such as AcrPull)"
+    return "check the user name and password or token"
 
 
 def token_from_response(body: Any, now: float) -> Token | None:

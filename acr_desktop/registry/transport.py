@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import requests
 
-from acr_desktop.registry.auth import CLIENT_ID, Credentials, Token, TokenCache
+from acr_desktop.registry.auth import USER_AGENT, Credentials, Token, TokenCache
 from acr_desktop.registry.body_stream import BodyStream, MinimumRate, open_body
 from acr_desktop.registry.challenge import Challenge, bearer_or_basic, parse_www_authenticate
 from acr_desktop.registry.connection import ConnectionSettings, RateLimitStatus
@@ -188,7 +188,7 @@ class Transport:
         rate_retries = 0
         while True:
             check_cancelled()
-            headers = {"User-Agent": CLIENT_ID}
+            headers = {"User-Agent": USER_AGENT}
             if accept:
                 headers["Accept"] = accept
             authorization, token = self._authorization(registry, wanted)
@@ -229,7 +229,7 @@ class Transport:
             if 200 <= resp.status < 300 or resp.status in ok_statuses:
                 return resp
             creds = self.endpoint(registry).credentials
-            username = creds.username if creds else None
+            username = creds.who if creds else None
             raise error_for(
                 resp,
                 ctx,
@@ -241,7 +241,7 @@ class Transport:
     def _secrets(self, registry: str, token: Token | None) -> tuple[str, ...]:
         """What this transport may have sent to `registry`: never quoted back in an error."""
         creds = self.endpoint(registry).credentials
-        return tuple(s for s in (creds.secret if creds else None, token and token.value) if s)
+        return tuple(s for s in (*(creds.secrets() if creds else ()), token and token.value) if s)
 
     @staticmethod
     def _challenge_in(resp: Response) -> Challenge | None:
@@ -351,7 +351,7 @@ class Transport:
         challenge: Challenge | None,
     ) -> Exception:
         known = self.endpoint(ctx.registry)
-        username = known.credentials.username if known.credentials else None
+        username = known.credentials.who if known.credentials else None
         if known.found_in_use[1] and challenge and challenge.scheme == "basic":
             self.forget_found(ctx.registry)  # refused: read the config again next time
         return auth_error(

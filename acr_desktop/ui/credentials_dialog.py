@@ -1,6 +1,6 @@
-"""The sign-in dialog: registry, kind of sign-in, username and secret, where to keep them, and a
-test sign-in that runs on the worker with a throwaway client. A sign-in the user already has in
-the Docker / Podman config is looked up on the worker and offered, with where it was found."""
+"""The sign-in dialog: registry, kind of sign-in, username and secret (or the Entra ID panel),
+where to keep them, and a test sign-in on the worker with a throwaway client. A sign-in the user
+already has in the Docker / Podman config is looked up on the worker and offered, with where."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from acr_desktop.credentials import CredentialStore
-from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, Credentials
+from acr_desktop.registry.auth import ENTRA_USERNAME, Credentials
 from acr_desktop.registry.challenge import Challenge
 from acr_desktop.registry.client import RegistryClient, SignInResult
 from acr_desktop.registry.docker_credentials import CredentialLookup
@@ -27,16 +27,20 @@ from acr_desktop.registry.errors import InvalidReference, RegistryError
 from acr_desktop.registry.reference import normalize_registry
 from acr_desktop.registry.transport import Transport
 from acr_desktop.ui import colours
+from acr_desktop.ui.entra_panel import EntraPanel, answer_text
 from acr_desktop.ui.form_parts import WrappedLabel, row
 from acr_desktop.ui.found_sign_in import FoundSignIn
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.secret_destination import destination_note
-from acr_desktop.ui.signin_account import Kept, kept_for_session, kept_in_keyring
+from acr_desktop.ui.signin_account import Kept, forgotten_text, kept_for_session, kept_in_keyring
 from acr_desktop.ui.signin_kinds import (
     KIND_ANONYMOUS,
+    KIND_ENTRA,
     KIND_PASSWORD,
     KIND_REFRESH_TOKEN,
+    WITH_FIELDS,
     KindFields,
+    prefilled_kind,
 )
 from acr_desktop.ui.worker import Job, JobRunner
 
@@ -95,6 +99,7 @@ class CredentialsDialog(QDialog):
         self.secret_edit = self.fields.secret_edit
         self.secret_label = self.fields.secret_label
         self.show_button = self.fields.show_button
+        self.entra_panel = EntraPanel(runner, store)
         backend = store.backend_name() if self._persistent else "a keyring"
         self.remember_check = QCheckBox(f"Remember in {backend}")
         self.remember_check.setChecked(self._persistent)
@@ -115,6 +120,9 @@ class CredentialsDialog(QDialog):
         self._lay_out()
 
         self.fields.changed.connect(self._kind_changed)
+        self.entra_panel.changed.connect(self._update_buttons)
+        self.entra_panel.changed.connect(self._fit_height)
+        self.remember_check.toggled.connect(self._say_where_kept)
         self.test_button.clicked.connect(self.test_sign_in)
         self.forget_button.clicked.connect(self.forget)
         self.found_row.use_requested.connect(self.use_found)
@@ -125,6 +133,7 @@ class CredentialsDialog(QDialog):
         for edit in (self.registry_edit, self.username_edit, self.secret_edit):
             edit.textChanged.connect(self._inputs_changed)
         self.registry_edit.editingFinished.connect(self.look_up)
+        self.registry_edit.textEdited.connect(lambda _text: self.entra_panel.registry_changed())
         self._kind_changed()
         if not self.secret_edit.text():  # nothing saved: maybe `docker login` knows
             self.look_up()
@@ -139,8 +148,10 @@ class CredentialsDialog(QDialog):
         form.setRowVisible(self.found_row, False)
         self._form = form
         form.addRow("Sign in &with:", self.kind_combo)
+        form.addRow("", self.entra_panel)
         form.addRow("&Username:", self.username_edit)
-        form.addRow(self.secret_label, row(self.secret_edit, self.show_button))
+        self._secret_row = row(self.secret_edit, self.show_button)
+        form.addRow(self.secret_label, self._secret_row)
         form.addRow("", self.destination_label)
         form.addRow("", self.remember_check)
         form.addRow("", self.session_note)
@@ -155,20 +166,15 @@ class CredentialsDialog(QDialog):
     def _prefill(self, registry: str) -> None:
         """What is saved for `registry`: the kind, the username and the secret in the keyring."""
         self.fields.clear_secret()
-        self.fields.set_username("")
-        self.fields.set_kind(KIND_PASSWORD)
-        known = self._normalized(registry)
-        if known is None:
-            return
-        username = self._preferences.username(known) or ""
-        kind = self._preferences.kind(known)
-        if username == ACR_REFRESH_USERNAME:
-            kind = KIND_REFRESH_TOKEN
-        self.fields.set_username(username if username != ACR_REFRESH_USERNAME else "")
-        self.fields.set_kind(kind)
+        known = self._normalized(registry) or ""
+        username = self._preferences.username(known) or "" if known else ""
+        kind = prefilled_kind(known, username, self._preferences.kind(known) if known else "")
         wanted = bool(username) and kind != KIND_ANONYMOUS  # anonymous: no secret in the form
         saved = self._store.load(known, username) if wanted else None
-        if saved is not None:
+        self.entra_panel.adopt(saved if kind == KIND_ENTRA else None)  # before it is asked
+        self.fields.set_username(username)
+        self.fields.set_kind(kind)
+        if saved is not None and kind in WITH_FIELDS:
             self.secret_edit.setText(saved.secret)
 
     def retarget(
@@ -184,6 +190,7 @@ class CredentialsDialog(QDialog):
             self._repository = repository
             self.registry_edit.setText(registry)
             self._prefill(registry)
+            self._kind_changed()
             self.look_up()
         self._fit_height()
 
@@ -195,7 +202,9 @@ class CredentialsDialog(QDialog):
         return self._normalized(self.registry_edit.text()) or self.registry_edit.text().strip()
 
     def credentials(self) -> Credentials | None:
-        """None means anonymous."""
+        """None means anonymous (or, for Entra ID, not signed in to Azure yet)."""
+        if self.kind() == KIND_ENTRA:
+            return self.entra_panel.credentials()
         if self.kind() == KIND_ANONYMOUS:
             return None
         return Credentials.for_user(self.username_edit.text().strip(), self.secret_edit.text())
@@ -211,9 +220,19 @@ class CredentialsDialog(QDialog):
             return None
 
     # -- reactions -----------------------------------------------------------------------------
+    def _say_where_kept(self, _on: bool = False) -> None:
+        backend = self._store.backend_name() if self._persistent else None
+        self.entra_panel.set_keeping(self.remember(), backend)
+
     def _kind_changed(self) -> None:
         """Another kind: its fields are cleared already; the last kind's answer goes too."""
-        self.remember_check.setEnabled(self._persistent and self.kind() != KIND_ANONYMOUS)
+        self._say_where_kept()
+        kind = self.kind()
+        self.remember_check.setEnabled(self._persistent and kind != KIND_ANONYMOUS)
+        self._form.setRowVisible(self.entra_panel, kind == KIND_ENTRA)
+        self._form.setRowVisible(self.username_edit, kind != KIND_ENTRA)
+        self._form.setRowVisible(self._secret_row, kind != KIND_ENTRA)
+        self.entra_panel.set_chosen(kind == KIND_ENTRA)
         self._inputs_changed()
 
     def _inputs_changed(self) -> None:
@@ -231,8 +250,10 @@ class CredentialsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         registry_ok = self._normalized(self.registry_edit.text()) is not None
-        user = self.kind() != KIND_ANONYMOUS and bool(self.username_edit.text().strip())
-        filled = self.kind() == KIND_ANONYMOUS or (user and bool(self.secret_edit.text()))
+        kind, typed = self.kind(), bool(self.username_edit.text().strip())
+        user = kind == KIND_ENTRA or (kind != KIND_ANONYMOUS and typed)
+        filled = kind == KIND_ANONYMOUS or (user and bool(self.secret_edit.text()))
+        filled = self.entra_panel.ready() if kind == KIND_ENTRA else filled
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(registry_ok and filled)
         self.test_button.setEnabled(registry_ok and filled and self._job is None)
         self.forget_button.setEnabled(registry_ok and user)
@@ -242,7 +263,7 @@ class CredentialsDialog(QDialog):
         registry, kind = self.registry(), self.kind()
         challenge = self._learned.get(registry) or self._challenge(registry)
         note = destination_note(registry, challenge, refresh_token=kind == KIND_REFRESH_TOKEN)
-        shown = note if kind != KIND_ANONYMOUS else ""
+        shown = note if kind in WITH_FIELDS else ""
         if shown != self.destination_label.text():
             self.destination_label.setText(shown)
             self.destination_label.setVisible(bool(shown))
@@ -273,16 +294,11 @@ class CredentialsDialog(QDialog):
     def test_sign_in(self) -> None:
         """Sign in on the worker with a throwaway client; the answer shows under the buttons."""
         registry, credentials, repository = self.registry(), self.credentials(), self._repository
-        connection = self._preferences.connection_settings(registry)
-
         transport = Transport()
-        transport.set_connection_settings(registry, connection)
+        transport.set_connection_settings(registry, self._preferences.connection_settings(registry))
         transport.set_credentials(registry, credentials)
-
-        def sign_in() -> SignInResult:
-            return RegistryClient(transport).sign_in(registry, repository)
-
-        job = self._runner.start("sign-in", sign_in)
+        client = RegistryClient(transport)  # throwaway: its tokens and cache go with it
+        job = self._runner.start("sign-in", lambda: client.sign_in(registry, repository))
         job.returned.connect(self._signed_in)
         job.errored.connect(self._sign_in_failed)
         job.settled.connect(lambda: self._learn(registry, transport.challenge(registry)))
@@ -305,7 +321,7 @@ class CredentialsDialog(QDialog):
 
     def _signed_in(self, result: object) -> None:
         if isinstance(result, SignInResult):
-            self._show_result(result.describe(), colours.ok())
+            self._show_result(answer_text(result), colours.ok())
 
     def _sign_in_failed(self, error: object) -> None:
         if isinstance(error, RegistryError):
@@ -318,15 +334,18 @@ class CredentialsDialog(QDialog):
         """Remove what is stored for this registry and username: keyring, session, settings."""
         registry = self.registry()
         username = Credentials.for_user(self.username_edit.text().strip(), "").username
+        username = ENTRA_USERNAME if self.kind() == KIND_ENTRA else username
         self._store.forget(registry, username)
         self._preferences.forget_account(registry)  # the connection settings stay
         self.fields.clear_secret()
+        self.entra_panel.adopt(None)  # an Entra sign-in from the removed refresh token goes too
         self.forgotten.emit(registry, username)
-        whose = "refresh token" if username == ACR_REFRESH_USERNAME else f"sign-in of {username}"
-        self._show_result(f"Forgot the saved {whose} for {registry}.", None)
+        self._show_result(forgotten_text(registry, username), None)
 
     def accept(self) -> None:
         registry, credentials = self.registry(), self.credentials()
+        if credentials is None and self.kind() == KIND_ENTRA:
+            return  # not signed in to Azure yet (OK is disabled)
         self.kept = None
         if credentials is not None and self.remember() and self._store.save(registry, credentials):
             self.kept = kept_in_keyring(credentials, self._store.backend_name())
@@ -347,6 +366,7 @@ class CredentialsDialog(QDialog):
             self._job.cancel()  # its answer is dropped
         self._job = None
         self.found_row.cancel()
+        self.entra_panel.stop()
         super().done(result)
 
     # -- credentials the user already has ------------------------------------------------------
@@ -372,12 +392,6 @@ class CredentialsDialog(QDialog):
             self.username_edit.setText(creds.username)
         self.secret_edit.setText(creds.secret)
         self.remember_check.setChecked(False)
-        self._show_result(
-            f"Using the sign-in from {source}. OK keeps it for this session"
-            + (
-                f"; tick “{self.remember_check.text()}” to save it there."
-                if self._persistent
-                else "."
-            ),
-            None,
-        )
+        tick = f"; tick “{self.remember_check.text()}” to save it there" if self._persistent else ""
+        said = f"Using the sign-in from {source}. OK keeps it for this session{tick}."
+        self._show_result(said, None)

@@ -21,6 +21,26 @@ class Message:
     text: str
     step: NextStep
     level: str = "error"  # "error" or "warning"
+    correlation_id: str | None = None  # the registry's id for its answer, for support
+
+
+def catalog_wall(exc: BaseException | None, acr: bool) -> str:
+    """Why a registry's repositories are not listed for this sign-in (refused, or an empty
+    list from a scope-map token) and what to do instead."""
+    if exc is None:  # an empty list: an empty registry, or a token that may list nothing
+        return (
+            "The registry listed no repositories: it may be empty, or this sign-in may not list "
+            "them (an ACR token's scope map must cover every repository). "
+            f"{errors.catalog_advice(acr)}"
+        )
+    said = ""
+    if isinstance(exc, errors.RegistryError):
+        acr = acr or "aka.ms/acr" in (exc.message or "")  # ACR behind a custom domain
+        if not any(p.is_catalog for p in exc.missing):
+            said = f" ({exc.sentence})"
+    return (
+        f"This sign-in cannot list the registry's repositories.{said} {errors.catalog_advice(acr)}"
+    )
 
 
 def rate_limited(seconds: float, attempt: int) -> Message:
@@ -33,11 +53,22 @@ def rate_limited(seconds: float, attempt: int) -> Message:
 
 
 def describe(exc: BaseException) -> Message:
+    """The sentence and next step for `exc`, with the registry's correlation id when it sent
+    one."""
+    message = _describe(exc)
+    if isinstance(exc, errors.RegistryError) and exc.correlation_id:
+        return Message(message.text, message.step, message.level, exc.correlation_id)
+    return message
+
+
+def _describe(exc: BaseException) -> Message:
     if isinstance(exc, errors.InvalidReference):
         return Message(str(exc), NextStep.EDIT)
     if isinstance(exc, errors.AuthenticationRequired):
         return Message(str(exc), NextStep.SIGN_IN)
     if isinstance(exc, errors.AccessDenied):
+        if exc.missing and "ask for" in exc.sentence.lower():  # the sentence says whom to ask
+            return Message(str(exc), NextStep.SIGN_IN)
         return Message(
             f"{exc} Ask for access, or sign in with an account that has it.", NextStep.SIGN_IN
         )

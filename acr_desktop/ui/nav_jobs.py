@@ -68,12 +68,9 @@ def list_tags(
             notice = collect(client.iter_acr_tags(host, repository), tags, report, cap)
             acr = True
         except (errors.AccessDenied, errors.AuthenticationRequired) as exc:
-            note = (
-                "Showing the plain tag list: times, digests, signing and locks need "
-                f"the metadata_read permission on {repository}. ({exc.sentence})"
-            )
+            note = metadata_note(repository, exc)
         except (errors.NotFound, errors.ServerError, errors.InvalidResponse):
-            pass  # not an ACR: use the standard API
+            pass  # not an ACR, or a classic one without /acr/v1 (405): the standard API
     if not acr:
         if tags:
             report(None)
@@ -81,3 +78,14 @@ def list_tags(
         notice = collect(client.iter_tags(host, repository), tags, report, cap)
     order = name_order([t.name for t in tags] if acr else tags)
     return TagsResult(order.versions, order.words, order.fallbacks, acr, note, notice)
+
+
+def metadata_note(repository: str, exc: errors.RegistryError) -> str:
+    """Why the tag list is the plain one: ACR's metadata was refused (the metadata_read wall)."""
+    note = (
+        "Showing the plain tag list: times, digests, signing and locks need the metadata_read "
+        f"permission on {repository} ({errors.METADATA_HOLDERS})."
+    )
+    if not any(p.action == "metadata_read" for p in exc.missing):
+        note += f" ({exc.sentence})"  # refused for another reason: say which
+    return note

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from acr_desktop.registry import errors
 from acr_desktop.registry.reference import normalize_registry, parse_reference
 from acr_desktop.ui.clipboard import copy_text
-from acr_desktop.ui.messages import describe
+from acr_desktop.ui.messages import catalog_wall, describe
 from acr_desktop.ui.nav_jobs import list_catalog
 from acr_desktop.ui.nav_message import message_label
 from acr_desktop.ui.nav_tags import TagPane
@@ -39,10 +39,7 @@ if TYPE_CHECKING:
     from acr_desktop.registry.client import RegistryClient
 
 CATALOG = "catalog"  # the worker channel of the repository listing
-CATALOG_HELP = (
-    "This registry does not list its repositories for this sign-in (ACR repository-scoped "
-    "tokens cannot). Open a repository by name instead."
-)
+CATALOG_HELP = "This sign-in cannot list the registry's repositories."  # messages.catalog_wall
 
 
 class Navigator(QWidget):
@@ -234,18 +231,22 @@ class Navigator(QWidget):
 
     def _catalog_done(self, host: str, count: Any) -> None:
         if host == self.registry:
-            self._repo_loading, self._repo_lines = False, [CATALOG_HELP] if count == 0 else []
+            wall = [catalog_wall(None, self._is_acr(host))] if count == 0 else []
+            self._repo_loading, self._repo_lines = False, wall
             self._show_repo_status()
 
     def _catalog_failed(self, host: str, exc: Any) -> None:
         if host != self.registry:
             return
         if isinstance(exc, errors.AccessDenied | errors.AuthenticationRequired | errors.NotFound):
-            line = f"{CATALOG_HELP} ({exc})"
+            line = catalog_wall(exc, self._is_acr(host))
         else:
             line = describe(exc).text
         self._repo_loading, self._repo_lines = False, [line]
         self._show_repo_status()
+
+    def _is_acr(self, host: str) -> bool:
+        return self.client().answers_acr(host)
 
     def _stop_repositories(self) -> bool:
         if not self.runner.is_busy(CATALOG):

@@ -20,7 +20,7 @@ from acr_desktop.ui.message_bar import MessageBar
 from acr_desktop.ui.messages import Message, NextStep
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.signin_account import Kept
-from acr_desktop.ui.signin_kinds import KIND_ANONYMOUS
+from acr_desktop.ui.signin_kinds import KIND_ANONYMOUS, KIND_ENTRA
 from acr_desktop.ui.worker import JobRunner
 
 if TYPE_CHECKING:
@@ -106,6 +106,10 @@ class SignIn(QObject):
             return None
         key = (registry, self._preferences.username(registry))
         if key not in self._resolved:
+            if self._preferences.kind(registry) == KIND_ENTRA:  # a saved refresh token renews
+                from acr_desktop.ui.entra_panel import relay_refresh_tokens
+
+                relay_refresh_tokens(self._store())
             self._resolved[key] = self._store().resolve(*key)
         resolved = self._resolved[key]
         if resolved is None:
@@ -171,7 +175,8 @@ class SignIn(QObject):
         return box
 
     def _offer_removal(self, registry: str, kept: Kept) -> QMessageBox:
-        secret = "refresh token" if kept.credentials.kind == "refresh_token" else "password"
+        secrets = {"refresh_token": "refresh token", "entra": "ACR refresh token"}
+        secret = secrets.get(kept.credentials.kind, "password")
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Signed out",
@@ -179,9 +184,10 @@ class SignIn(QObject):
             QMessageBox.StandardButton.NoButton,
             self._parent,
         )
+        entra = " from your Microsoft Entra ID sign-in" if kept.credentials.kind == "entra" else ""
         box.setInformativeText(
-            f"The {secret} is still {kept.where}, and ACR Desktop signs in with it again the "
-            "next time it starts. Remove it too?"
+            f"The {secret}{entra} is still {kept.where}, and ACR Desktop signs in with it again "
+            "the next time it starts. Remove it too?"
         )
         remove = box.addButton(f"Remove the saved {secret}", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from acr_desktop.ui.plain import one_line
+
 if TYPE_CHECKING:  # not on the start path: the credential store is made on first use
     from acr_desktop.credentials import ResolvedCredentials
     from acr_desktop.registry.auth import Credentials
@@ -43,8 +45,20 @@ def kept_as_resolved(resolved: ResolvedCredentials, backend: str) -> Kept:
     return kept_for_session(resolved.credentials, found_in)
 
 
+def entra_account(credentials: Credentials) -> str:
+    """ "Microsoft Entra ID (alice@contoso.com via Azure CLI)": who Azure says signed in, and
+    which source gave the token (both known once a token came)."""
+    login = getattr(credentials, "entra", None)
+    account, source = getattr(login, "account", None), getattr(login, "source", None)
+    details = " ".join(d for d in (account or "", f"via {source}" if source else "") if d)
+    return f"Microsoft Entra ID ({one_line(details)})" if details else "Microsoft Entra ID"
+
+
 def who(credentials: Credentials) -> str:
-    """ "as alice", "with an ACR refresh token", "with a registry token"."""
+    """ "as alice", "with an ACR refresh token", "with a registry token", "with Microsoft Entra
+    ID (alice@contoso.com via Azure CLI)"."""
+    if credentials.kind == "entra":
+        return f"with {entra_account(credentials)}"
     if credentials.kind == "refresh_token":
         return "with an ACR refresh token"
     if credentials.kind == "registry_token":
@@ -54,6 +68,10 @@ def who(credentials: Credentials) -> str:
 
 def signed_in(registry: str, credentials: Credentials, where: str | None) -> str:
     """Credentials the user gave (in the dialog, or saved earlier)."""
+    if credentials.kind == "entra":  # what is kept is the ACR refresh token it got
+        kept = f", refresh token {where}" if where and where.startswith("saved") else ""
+        kept = kept or (f", {where}" if where else "")
+        return f"Signed in to {registry} {who(credentials)}{kept}"
     details = [d for d in ("password" if credentials.kind == "password" else "", where) if d]
     shown = f" ({', '.join(details)})" if details else ""
     return f"Signed in to {registry} {who(credentials)}{shown}"
@@ -62,6 +80,16 @@ def signed_in(registry: str, credentials: Credentials, where: str | None) -> str
 def signed_in_by_docker(registry: str, credentials: Credentials, source: str) -> str:
     """Credentials found in a Docker / Podman config (`docker login`) when the registry asked."""
     return f"Signed in to {registry} {who(credentials)} with docker login credentials ({source})"
+
+
+def forgotten_text(registry: str, username: str) -> str:
+    """What the sign-in dialog's Forget says it removed."""
+    from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, ENTRA_USERNAME
+
+    token = username in (ACR_REFRESH_USERNAME, ENTRA_USERNAME)
+    return (
+        f"Forgot the saved {'refresh token' if token else f'sign-in of {username}'} for {registry}."
+    )
 
 
 def anonymous(registry: str) -> str:

@@ -1,6 +1,7 @@
 """The kinds of sign-in and their fields in the sign-in dialog. Each kind labels its own fields;
 switching kind empties the secret (its undo history too, so Ctrl+Z cannot bring another kind's
-secret back), hides it again, and shows that kind's username (typed, fixed, or none)."""
+secret back), hides it again, and shows that kind's username (typed, fixed, or none). Microsoft
+Entra ID has no fields: the dialog shows its panel (`entra_panel.py`) instead."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
 
-from acr_desktop.registry.auth import ACR_REFRESH_USERNAME
+from acr_desktop.registry.acr import is_acr_host
+from acr_desktop.registry.auth import ACR_REFRESH_USERNAME, ENTRA_USERNAME
 
+KIND_ENTRA = "entra"
 KIND_PASSWORD = "password"
 KIND_REFRESH_TOKEN = "refresh_token"
 KIND_ANONYMOUS = "anonymous"
 KINDS = (
+    (KIND_ENTRA, "Microsoft Entra ID (work account)"),
     (KIND_PASSWORD, "Username and password or token"),
     (KIND_REFRESH_TOKEN, "ACR refresh token (az acr login --expose-token)"),
     (KIND_ANONYMOUS, "Anonymous"),
@@ -36,7 +40,25 @@ TEXTS = {
         "&Refresh token:", "Token from az acr login --expose-token", "Not needed"
     ),
     KIND_ANONYMOUS: KindText("Password or token:", "Not needed for anonymous access", "Not needed"),
+    KIND_ENTRA: KindText("Password or token:", "Not needed for Microsoft Entra ID", "Not needed"),
 }
+WITH_FIELDS = (KIND_PASSWORD, KIND_REFRESH_TOKEN)  # the kinds that show username and secret
+# Usernames that are not a person's: they name the kind of what is saved.
+FIXED_USERNAMES = {ACR_REFRESH_USERNAME: KIND_REFRESH_TOKEN, ENTRA_USERNAME: KIND_ENTRA}
+
+
+def default_kind(registry: str) -> str:
+    """The kind offered when nothing was chosen for `registry`: Entra ID for Azure Container
+    Registry (most of its users sign in with their work account), else a password."""
+    return KIND_ENTRA if is_acr_host(registry) else KIND_PASSWORD
+
+
+def prefilled_kind(registry: str, username: str, chosen: str) -> str:
+    """The kind shown for what was saved for `registry`: the one a token's username fixes, else
+    the one chosen last, else a password for a saved username, else `default_kind`."""
+    fixed = FIXED_USERNAMES.get(username)
+    known = chosen if chosen in dict(KINDS) else ""
+    return fixed or known or (KIND_PASSWORD if username else default_kind(registry))
 
 
 class KindFields(QObject):
@@ -80,7 +102,7 @@ class KindFields(QObject):
 
     def set_username(self, username: str) -> None:
         """The username of a password sign-in (shown when that kind is chosen)."""
-        self._typed_username = username
+        self._typed_username = "" if username in FIXED_USERNAMES else username
         if self.kind() == KIND_PASSWORD:
             self.username_edit.setText(username)
 
@@ -98,9 +120,9 @@ class KindFields(QObject):
         self.username_edit.setText(usernames.get(kind, ""))
         self.username_edit.setEnabled(kind == KIND_PASSWORD)
         self.username_edit.setPlaceholderText(text.username_hint)
-        self.secret_edit.setEnabled(kind != KIND_ANONYMOUS)
+        self.secret_edit.setEnabled(kind in WITH_FIELDS)
         self.secret_edit.setPlaceholderText(text.secret_hint)
-        self.show_button.setEnabled(kind != KIND_ANONYMOUS)
+        self.show_button.setEnabled(kind in WITH_FIELDS)
         self.secret_label.setText(text.secret_label)
 
     def _kind_chosen(self) -> None:

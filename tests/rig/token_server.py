@@ -2,6 +2,8 @@
 
 GET  /oauth2/token?service=S&scope=A&scope=B   (optional ``Authorization: Basic``)
 POST /oauth2/token  grant_type=password|refresh_token, service, scope (space separated), client_id
+POST /oauth2/exchange  grant_type=access_token, service, tenant (optional), access_token (Entra)
+     -> {"refresh_token": JWT} (see ``entra.py``; refresh JWTs are accepted by /oauth2/token)
 
 Answers ``{"access_token": JWT}`` only, like ACR. Grants are the intersection of what was asked and
 what the identity may do (see ``ALLOWED``).
@@ -30,6 +32,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from .entra import ENTRA_PULLER, ENTRA_USER, EntraAuthority
+
 ISSUER = "acr-desktop-test-token-issuer"
 
 ALICE_USER = "alice"
@@ -47,6 +51,11 @@ ALLOWED: dict[str, list[tuple[str, str, frozenset[str]]]] = {
         ("registry", "catalog", frozenset({"*"})),
     ],
     PULLER_USER: [("repository", "test/*", frozenset({"pull"}))],
+    ENTRA_USER: [
+        ("repository", "*", frozenset({"pull", "push", "metadata_read"})),
+        ("registry", "catalog", frozenset({"*"})),
+    ],
+    ENTRA_PULLER: [("repository", "test/*", frozenset({"pull"}))],
     ANONYMOUS: [("repository", "public/*", frozenset({"pull"}))],
 }
 PASSWORDS = {ALICE_USER: ALICE_PASSWORD, PULLER_USER: PULLER_PASSWORD}
@@ -103,6 +112,8 @@ class TokenRequest:
     service: str | None = None
     identity: str | None = None  # who it authenticated as (None if refused)
     status: int = 0
+    tenant: str | None = None  # the ``tenant`` form field of /oauth2/exchange
+    user_agent: str | None = None
 
 
 class TokenServer:
@@ -114,6 +125,10 @@ class TokenServer:
         self.post_enabled = True
         self.send_expires_in = False
         self.lifetime = 300
+        self.entra: EntraAuthority | None = None  # trusted for /oauth2/exchange (entra_authority)
+        self.refresh_lifetime = 10800
+        # (status, raw body) /oauth2/exchange answers instead, whatever it was sent (hostile tests)
+        self.exchange_reply: tuple[int, bytes] | None = None
         self._lock = threading.Lock()
         self._requests: list[TokenRequest] = []
         self._key = ec.generate_private_key(ec.SECP256R1())
@@ -151,6 +166,8 @@ class TokenServer:
         self.post_enabled = True
         self.send_expires_in = False
         self.lifetime = 300
+        self.refresh_lifetime = 10800
+        self.exchange_reply = None
 
     def stop(self) -> None:
         self._httpd.shutdown()
@@ -177,6 +194,42 @@ class TokenServer:
         }
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
 
+    def mint_refresh(self, subject: str, service: str, lifetime: int | None = None) -> str:
+        """An ACR-style refresh token for ``subject`` (what /oauth2/exchange answers)."""
+        now = int(time.time())
+        life = self.refresh_lifetime if lifetime is None else lifetime
+        claims = {
+            "iss": self.issuer,
+            "sub": subject,
+            "aud": service,
+            "exp": now + life,
+            "nbf": now - 5 if life > 0 else now + life - 60,
+            "iat": now - 5 if life > 0 else now + life - 60,
+            "jti": secrets.token_hex(12),
+            "grant_type": "refresh_token",
+            "tenant": self.entra.tenant if self.entra else None,
+        }
+        return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
+
+    def refresh_identity(self, token: str, service: str | None) -> str | None:
+        """The subject of a refresh token minted here (signature, exp, aud = service if given)."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key.public_key(),
+                algorithms=["ES256"],
+                options={"verify_aud": False, "require": ["exp", "sub", "aud"]},
+                issuer=self.issuer,
+            )
+        except jwt.PyJWTError:
+            return None
+        if claims.get("grant_type") != "refresh_token":
+            return None
+        if service and claims.get("aud") != service:
+            return None
+        subject = claims.get("sub")
+        return subject if isinstance(subject, str) and subject else None
+
     def _log(self, record: TokenRequest) -> None:
         with self._lock:
             self._requests.append(record)
@@ -198,10 +251,14 @@ class TokenServer:
         return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _check_password(username: str, password: str) -> str | None:
+def _check_password(
+    server: TokenServer, username: str, password: str, service: str | None
+) -> str | None:
     """The identity these credentials belong to, or None."""
     if username == REFRESH_USER:
-        return ALICE_USER if hmac.compare_digest(password, REFRESH_TOKEN) else None
+        if hmac.compare_digest(password, REFRESH_TOKEN):
+            return ALICE_USER
+        return server.refresh_identity(password, service) if password.count(".") == 2 else None
     expected = PASSWORDS.get(username)
     if expected is not None and hmac.compare_digest(password, expected):
         return username
@@ -254,6 +311,9 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
             scopes = [s for value in params.get("scope", []) for s in value.split()]
             service = params.get("service", [None])[0]
             auth = self.headers.get("Authorization")
+            if url.path == "/oauth2/exchange" and method == "POST":
+                self._exchange(query, form)
+                return
             status, identity, error = self._decide(method, url.path, params, grant_type, auth)
             server._log(  # before answering, so a client that got its answer sees the record
                 TokenRequest(
@@ -267,6 +327,7 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
                     service=service,
                     identity=identity,
                     status=status,
+                    user_agent=self.headers.get("User-Agent"),
                 )
             )
             if identity is None:
@@ -310,9 +371,50 @@ def _make_handler(server: TokenServer) -> type[BaseHTTPRequestHandler]:
                     return 401, None, _error("UNAUTHORIZED", "malformed Authorization header")
             if creds is None:
                 return 200, ANONYMOUS, None
-            identity = _check_password(*creds)
+            identity = _check_password(server, *creds, params.get("service", [None])[0])
             if identity is None:
                 return 401, None, _error("UNAUTHORIZED", "authentication required")
             return 200, identity, None
+
+        def _exchange(self, query: dict[str, list[str]], form: dict[str, list[str]]) -> None:
+            first = {k: v[0] for k, v in form.items()}
+            grant_type, service = first.get("grant_type"), first.get("service")
+            tenant, entra_token = first.get("tenant") or None, first.get("access_token")
+            identity: str | None = None
+            if grant_type != "access_token":
+                status, body = 400, _error("UNSUPPORTED", "grant_type must be access_token")
+            elif not service or not entra_token:
+                status, body = 400, _error("BAD_REQUEST", "service and access_token are required")
+            elif (
+                server.entra is None
+                or (identity := server.entra.verify(entra_token, tenant)) is None
+            ):
+                status, body = 401, _error("UNAUTHORIZED", "invalid Azure Active Directory token")
+            else:
+                status, body = 200, {"refresh_token": server.mint_refresh(identity, service)}
+            server._log(
+                TokenRequest(
+                    method="POST",
+                    path="/oauth2/exchange",
+                    query=query,
+                    form_fields=sorted(form),
+                    has_authorization=self.headers.get("Authorization") is not None,
+                    grant_type=grant_type,
+                    service=service,
+                    identity=identity,
+                    status=server.exchange_reply[0] if server.exchange_reply else status,
+                    tenant=tenant,
+                    user_agent=self.headers.get("User-Agent"),
+                )
+            )
+            if server.exchange_reply is not None:
+                reply_status, raw = server.exchange_reply
+                self.send_response(reply_status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+                return
+            self._send(status, body)
 
     return Handler

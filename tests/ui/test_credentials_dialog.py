@@ -57,12 +57,15 @@ def make_dialog(
     *,
     repository: str | None = None,
     message: str | None = None,
+    kind: str | None = None,
 ) -> CredentialsDialog:
     dialog = CredentialsDialog(
         registry, store, runner, repository=repository, message=message, preferences=preferences
     )
     qtbot.addWidget(dialog)
     dialog.show()
+    if kind is not None:  # an ACR host with nothing saved opens on Microsoft Entra ID
+        dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(kind))
     return dialog
 
 
@@ -125,7 +128,7 @@ def test_saved_secret_is_prefilled(
 def test_kinds(
     qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring
 ) -> None:
-    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory))
+    dialog = make_dialog(qtbot, preferences, runner, CredentialStore(memory), kind=KIND_PASSWORD)
     type_in(qtbot, dialog.username_edit, "alice")
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(KIND_REFRESH_TOKEN))
     assert dialog.username_edit.text() == ACR_REFRESH_USERNAME
@@ -160,7 +163,9 @@ def test_no_keyring_is_session_only(
     qtbot: QtBot, preferences: Preferences, runner: JobRunner, tmp_path: Path
 ) -> None:
     store = CredentialStore(fail.Keyring())
-    dialog = make_dialog(qtbot, preferences, runner, store, message="Sign in to continue.")
+    dialog = make_dialog(
+        qtbot, preferences, runner, store, message="Sign in to continue.", kind=KIND_PASSWORD
+    )
     assert not dialog.remember_check.isEnabled()
     assert not dialog.remember()
     assert dialog.session_note.isVisible()
@@ -197,7 +202,12 @@ def test_sign_in_grants_pull(
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert not dialog.test_button.isEnabled()
     assert dialog.test_button.text() == "Testing…"
-    qtbot.waitUntil(lambda: dialog.result_label.text() == "Granted: pull on test/app.")
+    qtbot.waitUntil(lambda: dialog.result_label.text().startswith("Granted: pull on test/app.\n"))
+    assert dialog.result_label.text().splitlines()[1:] == [  # what each view needs
+        "Inspect images · repository:test/app:pull · ✓",
+        "Tag times, sizes from ACR · repository:test/app:metadata_read · ✗",
+        "Repository list · registry:catalog:* · ✗",
+    ]
     assert_not_truncated(dialog)
     assert colours.ok() in dialog.result_label.styleSheet()
     assert dialog.test_button.isEnabled()
@@ -289,7 +299,9 @@ def test_accept_saves_to_keyring_and_settings_without_the_secret(
     qtbot: QtBot, preferences: Preferences, runner: JobRunner, memory: MemoryKeyring, tmp_path: Path
 ) -> None:
     store = CredentialStore(memory)
-    dialog = make_dialog(qtbot, preferences, runner, store, " MyRegistry.azurecr.io/ ")
+    dialog = make_dialog(
+        qtbot, preferences, runner, store, " MyRegistry.azurecr.io/ ", kind=KIND_PASSWORD
+    )
     type_in(qtbot, dialog.username_edit, "alice")
     type_in(qtbot, dialog.secret_edit, SECRET)
     assert dialog.remember()
@@ -312,7 +324,7 @@ def test_not_remembered_stays_out_of_the_keyring(
 ) -> None:
     memory.set_password(service_name(REGISTRY), "alice", "old-SECRET")
     store = CredentialStore(memory)
-    dialog = make_dialog(qtbot, preferences, runner, store)
+    dialog = make_dialog(qtbot, preferences, runner, store, kind=KIND_PASSWORD)
     type_in(qtbot, dialog.username_edit, "alice")
     type_in(qtbot, dialog.secret_edit, SECRET)
     dialog.remember_check.setChecked(False)
