@@ -77,16 +77,17 @@ def entra_credentials(opts: argparse.Namespace) -> Credentials:
         login = EntraLogin(interactive=True, device_code=lambda m: _say(f"acr-desktop: {m}"))
     else:
         login = EntraLogin()
-    return Credentials.entra(login)
+    return Credentials.of_entra(login)
 
 
 def sign_in_first(creds: Credentials | None) -> None:
     """`--entra-interactive`: the browser (or device code) sign-in before the inspect, with its
     own time (a person is typing), so the inspect's --timeout is not spent on it."""
+    from acr_desktop.registry.entra import EntraLogin
     from acr_desktop.registry.operation import operation
 
     login = creds.entra if creds is not None else None
-    if login is not None and login.interactive:
+    if isinstance(login, EntraLogin) and login.interactive:
         with operation(timeout=INTERACTIVE_SECONDS):
             login.entra_token()
         _say(f"note: signed in to Azure as {login.describe()}")
@@ -128,14 +129,16 @@ def _entra_found() -> Credentials | None:
         login.entra_token()
     except EntraUnavailable:
         return None
-    return Credentials.entra(login)
+    return Credentials.of_entra(login)
 
 
 def report_entra(transport: Transport, registry: str) -> None:
     """Say which Entra source signed in (given with --entra; the chain's are said as found)."""
+    from acr_desktop.registry.entra import EntraLogin
+
     creds = transport.credentials(registry)
     login = creds.entra if creds is not None else None
-    if login is not None and login.source is not None and not login.interactive:
+    if isinstance(login, EntraLogin) and login.source is not None and not login.interactive:
         _say(f"note: signed in with {login.describe()}")
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from acr_desktop.registry.auth import ENTRA_USERNAME, Credentials
+from acr_desktop.registry.auth import ENTRA_USERNAME, Credentials, EntraSignIn
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -89,8 +89,8 @@ class CredentialStore:
         self._session: dict[tuple[str, str], Credentials] = {}
         self._session_sources: dict[tuple[str, str], str] = {}
         # registry → the Entra sign-in whose refresh tokens go to the keyring, and the last saved
-        self._entra: dict[str, tuple[EntraLogin, str | None]] = {}
-        self._unsaved: tuple[EntraLogin, str] | None = None  # the newest token not yet wanted
+        self._entra: dict[str, tuple[EntraSignIn, str | None]] = {}
+        self._unsaved: tuple[EntraSignIn, str] | None = None  # the newest token not yet wanted
         # Called with (login, refresh token) on a worker thread; must hand them to the UI thread.
         self.relay_refresh: Callable[[EntraLogin, str], None] | None = None
 
@@ -222,9 +222,9 @@ class CredentialStore:
         if known is None or known[1] != refresh_token:
             known = (self.entra_login(refresh_token), refresh_token)
             self._entra[registry] = known
-        return Credentials.entra(known[0])
+        return Credentials.of_entra(known[0])
 
-    def refresh_arrived(self, login: EntraLogin, refresh_token: str) -> None:
+    def refresh_arrived(self, login: EntraSignIn, refresh_token: str) -> None:
         """On the UI thread: `login` got a new ACR refresh token. Saved in the keyring when the
         user chose Remember for it (and has not signed out since); else kept in memory only, in
         case OK with Remember follows."""
@@ -234,7 +234,7 @@ class CredentialStore:
                 return
         self._unsaved = (login, refresh_token)
 
-    def _save_refresh(self, registry: str, login: EntraLogin, refresh_token: str) -> bool:
+    def _save_refresh(self, registry: str, login: EntraSignIn, refresh_token: str) -> bool:
         if not self.persistent():
             return False
         try:

@@ -44,14 +44,7 @@ def _imported(name: str, path: Path) -> Iterator[str]:
                 break
 
 
-# The one pair of modules allowed to import each other, each edge named (a ratchet: this may only
-# shrink). Entra credentials hold an EntraLogin (auth: `Credentials.for_user(ENTRA_USERNAME, …)`
-# builds one, lazily), and an EntraLogin hands out refresh-token Credentials (entra).
-MUTUAL = {("acr_desktop.registry.auth", "acr_desktop.registry.entra")}
-GRAPH = {
-    name: sorted(set(_imported(name, path)) - {t for f, t in MUTUAL if f == name})
-    for name, path in MODULES.items()
-}
+GRAPH = {name: sorted(set(_imported(name, path))) for name, path in MODULES.items()}
 # azure-identity (the optional Azure extra) is imported only here, and only inside functions.
 AZURE_USERS = {"acr_desktop.registry.entra"}
 
@@ -122,13 +115,6 @@ def test_only_ui_modules_use_qt(name: str) -> None:
         return
     assert [m for m in GRAPH[name] if m.startswith("acr_desktop.ui")] == []
     assert not _third_party(MODULES[name]) & {"PySide6", "shiboken6"}
-
-
-def test_the_mutual_pair_imports_each_other_only_inside_functions() -> None:
-    for importer, imported in MUTUAL:
-        tree = ast.parse(MODULES[importer].read_text(encoding="utf-8"))
-        assert imported not in _imports_at_import_time(tree, importer)
-        assert imported in set(_imported(importer, MODULES[importer]))
 
 
 def _imports_at_import_time(tree: ast.Module, name: str) -> set[str]:

@@ -24,7 +24,7 @@ TOKEN_2 = "entra-refresh-TWO-SECRET"
 
 
 def entra_creds(store: CredentialStore) -> Credentials:
-    return Credentials.entra(store.entra_login(sources=[]))
+    return Credentials.of_entra(store.entra_login(sources=[]))
 
 
 def test_remembered_sign_in_saves_its_refresh_token_when_it_arrives(

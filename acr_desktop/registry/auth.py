@@ -10,15 +10,11 @@ import base64
 import binascii
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import Any, Literal, Protocol
 
 from acr_desktop.registry.errors import InvalidResponse
 from acr_desktop.registry.json_doc import load_json
-
-if TYPE_CHECKING:  # an entra Credentials holds the EntraLogin it signs in with
-    from acr_desktop.registry.entra import EntraLogin
 
 ACR_REFRESH_USERNAME = "00000000-0000-0000-0000-000000000000"
 IDENTITY_TOKEN_USERNAME = "<token>"  # what Docker credential helpers report for identity tokens
@@ -34,20 +30,17 @@ REGISTRY_TOKEN_USERNAME = "<registry token>"
 ENTRA_USERNAME = "<Microsoft Entra ID>"  # kind "entra" (and its refresh token in the keyring)
 
 
-class _EntraAttribute:
-    """`Credentials.entra(login)` makes entra credentials; `creds.entra` is their EntraLogin
-    (None for other kinds)."""
+class EntraSignIn(Protocol):
+    """What entra Credentials hold: a Microsoft Entra ID sign-in (registry/entra.EntraLogin)
+    that gives ACR refresh tokens. A protocol, so that auth does not import entra."""
 
-    @overload
-    def __get__(
-        self, obj: None, owner: type[Credentials]
-    ) -> Callable[[EntraLogin], Credentials]: ...
-    @overload
-    def __get__(self, obj: Credentials, owner: type[Credentials]) -> EntraLogin | None: ...
-    def __get__(self, obj: Credentials | None, owner: type[Credentials]) -> Any:
-        if obj is None:
-            return lambda login: owner(ENTRA_USERNAME, "", "entra", login)
-        return obj.entra_login
+    def acr_refresh(self, send: Any, registry: str, challenge: Any, now: float) -> Credentials: ...
+
+    def drop_refresh(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+    def secrets(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -58,32 +51,31 @@ class Credentials:
     secret: str = field(repr=False)
     kind: CredentialKind = "password"
     # kind "entra": the sign-in itself; equal only to credentials holding the very same login
-    entra_login: EntraLogin | None = field(default=None, repr=False)
+    entra: EntraSignIn | None = field(default=None, repr=False)
 
-    entra = _EntraAttribute()
+    @classmethod
+    def of_entra(cls, login: EntraSignIn) -> Credentials:
+        """Credentials that sign in with Microsoft Entra ID through `login`."""
+        return cls(ENTRA_USERNAME, "", "entra", login)
 
     @classmethod
     def for_user(cls, username: str, secret: str) -> Credentials:
-        """Recognise ACR refresh tokens (`az acr login --expose-token`) by their username, and
-        a saved Microsoft Entra ID sign-in (its ACR refresh token) by ENTRA_USERNAME."""
+        """Recognise ACR refresh tokens (`az acr login --expose-token`) by their username. A
+        saved Microsoft Entra ID sign-in (ENTRA_USERNAME) is `entra.saved_sign_in`'s."""
         if username in (ACR_REFRESH_USERNAME, IDENTITY_TOKEN_USERNAME):
             return cls(ACR_REFRESH_USERNAME, secret, "refresh_token")
         if username == REGISTRY_TOKEN_USERNAME:
             return cls.registry_token(secret)
-        if username == ENTRA_USERNAME:
-            from acr_desktop.registry.entra import EntraLogin  # the one way back up: see entra.py
-
-            return cls.entra(EntraLogin(refresh_token=secret or None))
         return cls(username, secret, "password")
 
     @property
     def who(self) -> str:
         """Who these credentials are, for a sentence: the user name, or the Entra sign-in."""
-        return self.entra_login.describe() if self.entra_login is not None else self.username
+        return self.entra.describe() if self.entra is not None else self.username
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret these credentials may send (for redaction): the Entra login's tokens."""
-        held = self.entra_login.secrets() if self.entra_login is not None else ()
+        held = self.entra.secrets() if self.entra is not None else ()
         return tuple(s for s in (self.secret, *held) if s)
 
     @classmethod

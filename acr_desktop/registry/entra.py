@@ -7,9 +7,9 @@ azure-identity is an optional extra, imported only when an Entra token is actual
 at start-up. Each source is asked in a sub-thread the operation waits on, so a cancel or the
 deadline ends the wait at once (a CLI process stops by its own timeout, bounded by what is left).
 
-`Credentials.for_user(ENTRA_USERNAME, …)` in auth.py builds an EntraLogin, and EntraLogin builds
-refresh-token Credentials: the one pair of modules that import each other
-(tests/test_architecture.py names it).
+Entra credentials (`Credentials.of_entra(login)`) hold an EntraLogin through auth's
+`EntraSignIn` protocol, so auth does not import this module; a saved sign-in (its ACR refresh
+token, kept under ENTRA_USERNAME) becomes credentials again with `saved_sign_in`.
 """
 
 from __future__ import annotations
@@ -370,6 +370,12 @@ class EntraLogin:
         """ "Microsoft Entra ID (Azure CLI, alice@contoso.com)"."""
         parts = [p for p in (self.source, self.account) if p]
         return "Microsoft Entra ID" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def saved_sign_in(refresh_token: str) -> Credentials:
+    """A saved sign-in (the ACR refresh token kept under ENTRA_USERNAME) as credentials: used
+    until it expires, then renewed from the sources that need no person."""
+    return Credentials.of_entra(EntraLogin(refresh_token=refresh_token or None))
 
 
 def _unavailable(tried: list[str], interactive: bool, *, saved: bool) -> EntraUnavailable:

@@ -177,7 +177,7 @@ class EntraPanel(QWidget):
 
     def credentials(self) -> Credentials | None:
         login = self._login if self._signed_in else self._saved
-        return Credentials.entra(login) if login is not None else None
+        return Credentials.of_entra(login) if login is not None else None
 
     def adopt(self, saved: Credentials | None) -> None:
         """The sign-in behind a refresh token saved in the keyring: ready as it is, not asked

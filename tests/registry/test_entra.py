@@ -25,6 +25,7 @@ from acr_desktop.registry.entra import (
     EntraLogin,
     EntraUnavailable,
     azure_identity_available,
+    saved_sign_in,
 )
 from acr_desktop.registry.errors import AuthenticationRequired, Cancelled, RegistryTimeout
 from acr_desktop.registry.operation import operation
@@ -61,7 +62,7 @@ class Clock:
 
 def _client(registry: Registry, login: EntraLogin, clock: Clock | None = None) -> RegistryClient:
     transport = Transport(clock=clock) if clock else Transport()
-    transport.set_credentials(registry.host, Credentials.entra(login))
+    transport.set_credentials(registry.host, Credentials.of_entra(login))
     return RegistryClient(transport)
 
 
@@ -125,13 +126,13 @@ def test_no_source_says_what_was_tried_in_bounded_redacted_words(
 
 def test_entra_credentials_compare_by_their_login_and_hide_it() -> None:
     login = EntraLogin(sources=[])
-    creds = Credentials.entra(login)
-    assert creds == Credentials.entra(login) and creds != Credentials.entra(EntraLogin())
+    creds = Credentials.of_entra(login)
+    assert creds == Credentials.of_entra(login) and creds != Credentials.of_entra(EntraLogin())
     assert (creds.username, creds.kind, creds.entra) == (ENTRA_USERNAME, "entra", login)
     assert Credentials("a", "b").entra is None
-    assert len({creds, Credentials.entra(login)}) == 1
-    seeded = Credentials.for_user(ENTRA_USERNAME, "saved-refresh-SECRET")
-    assert seeded.kind == "entra" and seeded.entra is not None
+    assert len({creds, Credentials.of_entra(login)}) == 1
+    seeded = saved_sign_in("saved-refresh-SECRET")
+    assert seeded.kind == "entra" and isinstance(seeded.entra, EntraLogin)
     assert seeded.entra.has_refresh() and seeded.entra.source == "saved refresh token"
     assert "SECRET" not in repr(seeded) and "saved-refresh-SECRET" in seeded.secrets()
 
@@ -218,12 +219,12 @@ def test_a_saved_refresh_token_signs_in_without_any_source(
     token_registry: Registry, token_server: TokenServer, entra_authority: EntraAuthority
 ) -> None:
     saved = token_server.mint_refresh(ENTRA_USER, token_registry.host)
-    creds = Credentials.for_user(ENTRA_USERNAME, saved)
+    creds = saved_sign_in(saved)
     transport = Transport()
     transport.set_credentials(token_registry.host, creds)
     RegistryClient(transport).get_manifest(parse_reference(f"{token_registry.host}/test/app:oci"))
     assert _paths(token_server) == ["/oauth2/token refresh_token 200"]
-    assert creds.entra is not None and creds.entra.account == ENTRA_USER
+    assert isinstance(creds.entra, EntraLogin) and creds.entra.account == ENTRA_USER
 
 
 def test_an_exchange_refused_names_the_entra_account_and_what_to_check(
@@ -258,7 +259,7 @@ def test_the_entra_token_goes_only_to_the_registrys_own_host(
 
 def _client_for(server: FakeServer, login: EntraLogin) -> RegistryClient:
     transport = Transport(timeout=(2.0, 5.0))
-    transport.set_credentials(server.host, Credentials.entra(login))
+    transport.set_credentials(server.host, Credentials.of_entra(login))
     return RegistryClient(transport)
 
 

@@ -55,7 +55,7 @@ def no_environment_identity(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _client(registry_host: str, login: EntraLogin) -> RegistryClient:
     transport = Transport(timeout=(2.0, 5.0))
-    transport.set_credentials(registry_host, Credentials.entra(login))
+    transport.set_credentials(registry_host, Credentials.of_entra(login))
     return RegistryClient(transport)
 
 

@@ -182,7 +182,7 @@ def test_an_azure_cli_login_is_found_on_the_worker_and_ok_enabled(
     assert creds is not None
     assert creds.kind == "entra"
     assert creds.secret == ""
-    assert creds.entra is not None
+    assert isinstance(creds.entra, entra.EntraLogin)
     assert creds.entra.source == "Azure CLI"
     assert panel.status_label.textFormat() == Qt.TextFormat.PlainText
     shot(dialog, "cli_found")
@@ -256,7 +256,7 @@ def test_browser_sign_in_shows_a_device_code_to_copy(
     assert "(device code)" in panel.status_label.text()
     assert ok_button(dialog).isEnabled()
     creds = dialog.credentials()
-    assert creds is not None and creds.entra is not None
+    assert creds is not None and isinstance(creds.entra, entra.EntraLogin)
     assert creds.entra.source == "device code"
     shot(dialog, "browser_done")
 
@@ -536,7 +536,7 @@ def test_a_saved_refresh_token_is_ready_at_once_and_forget_removes_it(
     assert quiet.asked == 0  # not asked: the saved token is enough
     assert panel.ready()
     creds = dialog.credentials()
-    assert creds is not None and creds.entra is not None
+    assert creds is not None and isinstance(creds.entra, entra.EntraLogin)
     assert creds.entra.source == "saved refresh token"
     shot(dialog, "saved_token")
     qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)  # ask Azure anyway
