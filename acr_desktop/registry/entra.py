@@ -384,7 +384,7 @@ def _unavailable(tried: list[str], interactive: bool, *, saved: bool) -> EntraUn
     fix = (
         "Try the sign-in again."
         if interactive
-        else "Sign in with `az login` (or `azd auth login`), set a service principal in the "
+        else "Sign in with “az login” (or “azd auth login”), set a service principal in the "
         "environment, or sign in with the browser."
     )
     first = "The saved Microsoft Entra ID sign-in has expired, and no other" if saved else "No"

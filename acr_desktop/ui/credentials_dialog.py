@@ -147,7 +147,8 @@ class CredentialsDialog(QDialog):
         form.addRow("", self.found_row)
         form.setRowVisible(self.found_row, False)
         self._form = form
-        form.addRow("Sign in &with:", self.kind_combo)
+        form.addRow("Sign in &with:", self.kind_combo)  # as wide as the widest kind's label:
+        form.labelForField(self.kind_combo).setMinimumWidth(self.secret_label.minimumWidth())
         form.addRow("", self.entra_panel)
         form.addRow("&Username:", self.username_edit)
         self._secret_row = row(self.secret_edit, self.show_button)

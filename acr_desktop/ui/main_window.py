@@ -26,7 +26,7 @@ from acr_desktop.ui.plain import one_line, plain
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.providers import new_client, new_store
 from acr_desktop.ui.reference_bar import ReferenceBar
-from acr_desktop.ui.screen_fit import first_size, keep_on_screen, restore_splitter, window_frame
+from acr_desktop.ui.screen_fit import first_size, restore_splitter, stay_on_screen, window_frame
 from acr_desktop.ui.sign_in import SignIn
 from acr_desktop.ui.status_line import StatusLine
 from acr_desktop.ui.view_commands import ViewCommands
@@ -388,7 +388,7 @@ class MainWindow(QMainWindow):
             # The divider too: before the window has its size the splitter is too narrow for
             # the saved widths beside the panes' minimums, and would squeeze them.
             restore_splitter(self.split, self._saved_split)
-            QTimer.singleShot(0, self, lambda: keep_on_screen(self))
+            QTimer.singleShot(0, self, lambda: stay_on_screen(self))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.preferences.set_geometry(self.saveGeometry())

@@ -3,7 +3,7 @@ geometry pulled back inside it, and splitter states that never bring back a coll
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
@@ -51,6 +51,30 @@ def keep_on_screen(window: QWidget) -> None:
     y = min(max(frame.y(), area.y()), area.bottom() + 1 - frame.height())
     if (x, y) != (frame.x(), frame.y()):
         window.move(x, y)
+
+
+class _StayOnScreen(QObject):
+    """Pulls its window back inside the screen once it grew by itself: a longer message raises
+    the window's minimum height, and Qt then grows it downwards, its status bar off the screen."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            unmanaged = Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+            if watched.isVisible() and not watched.windowState() & unmanaged:
+                QTimer.singleShot(0, watched, lambda: _pull_back(watched))
+        return False
+
+
+def _pull_back(window: QWidget) -> None:
+    if not fits(window):
+        keep_on_screen(window)
+
+
+def stay_on_screen(window: QWidget) -> None:
+    """`keep_on_screen` now and whenever the window is resized from then on."""
+    keep_on_screen(window)
+    if window.findChild(_StayOnScreen) is None:
+        window.installEventFilter(_StayOnScreen(window))
 
 
 def fits(window: QWidget) -> bool:

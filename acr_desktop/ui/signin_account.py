@@ -71,7 +71,8 @@ def signed_in(registry: str, credentials: Credentials, where: str | None) -> str
     if credentials.kind == "entra":  # what is kept is the ACR refresh token it got
         kept = f", refresh token {where}" if where and where.startswith("saved") else ""
         kept = kept or (f", {where}" if where else "")
-        return f"Signed in to {registry} {who(credentials)}{kept}"
+        # The kind first: the status bar elides in the middle, where the registry goes.
+        return f"{entra_account(credentials)} on {registry}{kept}"
     details = [d for d in ("password" if credentials.kind == "password" else "", where) if d]
     shown = f" ({', '.join(details)})" if details else ""
     return f"Signed in to {registry} {who(credentials)}{shown}"

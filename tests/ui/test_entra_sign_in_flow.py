@@ -108,8 +108,7 @@ def test_only_an_azure_cli_login_opens_an_image_without_a_secret(
     assert "az account get-access-token" in (fake_az / "calls.log").read_text()
     text = window.sign_in.account_text(host)
     assert text == (
-        f"Signed in to {host} with Microsoft Entra ID (entra-user via Azure CLI), "
-        "for this session only"
+        f"Microsoft Entra ID (entra-user via Azure CLI) on {host}, for this session only"
     )
     assert window.preferences.kind(host) == KIND_ENTRA
     assert window.preferences.username(host) == ENTRA_USERNAME
@@ -168,7 +167,7 @@ def test_remember_keeps_the_refresh_token_in_the_keyring_and_renews_it(  # noqa:
     assert claims(first)["sub"] == "entra-user"
     assert first.encode() not in (tmp_path / "s.ini").read_bytes()
     assert window.sign_in.account_text(host).endswith(
-        "(entra-user via Azure CLI), refresh token saved in Test Keyring"
+        f"(entra-user via Azure CLI) on {host}, refresh token saved in Test Keyring"
     )
 
     # Once it is about to expire (a quarter of its life, under a second, before its end), the
