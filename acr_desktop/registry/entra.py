@@ -108,6 +108,7 @@ def noninteractive_sources() -> list[Source]:
     )
 
     _quiet_azure_logs()
+    entra_ask.use_in_cli_modules()  # a cancel ends `az` at once, not at its own timeout
     timeout = _cli_timeout()
     sources: list[Source] = [
         (CLI, AzureCliCredential(process_timeout=timeout)),
@@ -193,6 +194,7 @@ class _Refresh:
     value: str
     issued_at: float
     expires_at: float
+    registry: str | None  # the registry it was exchanged at (None: saved, the login's own)
 
     def fresh_at(self, now: float) -> bool:
         margin = max(0.0, min(RENEW_MARGIN, (self.expires_at - self.issued_at) / 4))
@@ -236,7 +238,7 @@ class EntraLogin:
             self._keep(refresh_token, refresh=True)
             now = clock()
             self._refresh = _Refresh(
-                refresh_token, now, entra_exchange.refresh_expiry(refresh_token, now)
+                refresh_token, now, entra_exchange.refresh_expiry(refresh_token, now), None
             )
             self.source = SAVED
             self._learn(jwt_claims(refresh_token) or {}, refresh=True)
@@ -313,12 +315,12 @@ class EntraLogin:
         refused = entra_exchange.refusal(registry, challenge.realm or "")
         if refused is not None:  # neither the Entra token nor its refresh token goes there
             raise AuthenticationRequired(refused, registry=registry, had_credentials=True)
-        fresh = self._fresh(now)
+        fresh = self._fresh(now, registry)
         if fresh is not None:
             return fresh
         self._wait_for_exchange()
         try:
-            fresh = self._fresh(now)  # another job may have exchanged while this one waited
+            fresh = self._fresh(now, registry)  # another job may have exchanged meanwhile
             if fresh is not None:
                 return fresh
             token = self.entra_token()
@@ -327,7 +329,8 @@ class EntraLogin:
             )
             self._keep(value, refresh=True)
             with self._lock:
-                self._refresh = _Refresh(value, now, entra_exchange.refresh_expiry(value, now))
+                expiry = entra_exchange.refresh_expiry(value, now)
+                self._refresh = _Refresh(value, now, expiry, registry)
         finally:
             self._exchanging.release()
         log.info("Microsoft Entra ID sign-in exchanged for an ACR refresh token at %s", registry)
@@ -335,10 +338,12 @@ class EntraLogin:
             self.on_refresh(value)
         return Credentials(ACR_REFRESH_USERNAME, value, "refresh_token")
 
-    def _fresh(self, now: float) -> Credentials | None:
+    def _fresh(self, now: float, registry: str) -> Credentials | None:
+        """The refresh token held, if fresh and for `registry` (one login used for two
+        registries exchanges at each: a refresh token is good only where it was issued)."""
         with self._lock:
             held = self._refresh
-        if held is None or not held.fresh_at(now):
+        if held is None or not held.fresh_at(now) or held.registry not in (None, registry):
             return None
         return Credentials(ACR_REFRESH_USERNAME, held.value, "refresh_token")
 

@@ -5,11 +5,13 @@ redacted phrase (azure-identity's messages are long and may quote a CLI's output
 from __future__ import annotations
 
 import contextvars
+import subprocess
 import threading
+import time
 from typing import Any
 
-from acr_desktop.registry.errors import RegistryTimeout
-from acr_desktop.registry.operation import check_cancelled, remaining
+from acr_desktop.registry.errors import Cancelled, RegistryTimeout
+from acr_desktop.registry.operation import check_cancelled, current_operation, remaining
 from acr_desktop.registry.redaction import quotable
 
 ENTRA_SCOPE = "https://containerregistry.azure.net/.default"
@@ -74,3 +76,48 @@ def why(exc: BaseException, secrets: tuple[str, ...]) -> str:
         first = first.split(cut, 1)[0]
     said = quotable(first, secrets, limit=160)
     return said or f"failed ({type(exc).__name__})"
+
+
+class _EndingSubprocess:
+    """The `subprocess` module as azure-identity's CLI credentials see it (`use_in_cli_modules`):
+    the same, but `check_output` ends the `az` / `azd` process as soon as the operation that asked
+    is cancelled or over. Left to itself, the credential waits for its own timeout (20 s) after a
+    cancel, and an app closed meanwhile leaves the process running on its own."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def check_output(args: Any, *, timeout: float | None = None, **kwargs: Any) -> Any:
+        op = current_operation()  # the asking thread's (the sub-thread runs in its context)
+        limit = None if timeout is None else time.monotonic() + timeout
+        with subprocess.Popen(args, stdout=subprocess.PIPE, **kwargs) as proc:
+            while True:
+                try:
+                    out, err = proc.communicate(timeout=POLL)
+                    break
+                except subprocess.TimeoutExpired:
+                    over = op is not None and op.over
+                    if over or (limit is not None and time.monotonic() > limit):
+                        proc.kill()
+                        proc.communicate()
+                        if over:
+                            raise Cancelled() from None
+                        raise subprocess.TimeoutExpired(args, timeout or 0) from None
+        if proc.returncode:
+            raise subprocess.CalledProcessError(proc.returncode, args, out, err)
+        return out
+
+
+def use_in_cli_modules() -> None:
+    """azure-identity's Azure CLI / Azure Developer CLI credentials run their process through
+    `_EndingSubprocess` (their modules' `subprocess`; left alone where a version has none)."""
+    import importlib
+
+    for name in ("azure_cli", "azd_cli"):
+        try:
+            module = importlib.import_module(f"azure.identity._credentials.{name}")
+        except ImportError:
+            continue
+        if getattr(module, "subprocess", None) is subprocess:
+            vars(module)["subprocess"] = _EndingSubprocess()

@@ -29,7 +29,7 @@ from acr_desktop.registry.problems import (
 )
 from acr_desktop.registry.redaction import quotable
 from acr_desktop.registry.reference import registry_api_host
-from acr_desktop.registry.sending import origin
+from acr_desktop.registry.sending import origin, same_host_to_urllib3
 
 if TYPE_CHECKING:
     from acr_desktop.registry.token_service import TokenSend
@@ -60,6 +60,8 @@ def refusal(registry: str, realm: str) -> str | None:
     """Why the Entra token must not go to `realm` for `registry`; None when it may."""
     try:
         parts = urlsplit(realm)
+        if not same_host_to_urllib3(parts.netloc):  # `https://evil\\@registry/` goes to evil
+            raise ValueError("a backslash in the host")
         realm_host, realm_port = _host_port(parts.netloc.rsplit("@", 1)[-1], parts.scheme)
         api = registry_api_host(registry)
         reg_host, reg_port = _host_port(api, parts.scheme)

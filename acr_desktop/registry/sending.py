@@ -228,7 +228,16 @@ def _redirect_target(url: str, location: str) -> str:
         ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidResponse(f"{host_of(url)} redirected to an address that is not HTTP.")
+    if not same_host_to_urllib3(parts.netloc):
+        raise InvalidResponse(f"{host_of(url)} redirected to an address that is not valid.")
     return target
+
+
+def same_host_to_urllib3(netloc: str) -> bool:
+    """Do urlsplit (every check here) and urllib3 (what requests sends with) read the same host
+    in `netloc`? urllib3 ends the host at a backslash, urlsplit does not: `evil\\@registry`
+    would pass every same-origin check as the registry and be sent to evil."""
+    return "\\" not in netloc
 
 
 def declared_length(value: str | None) -> int | None:

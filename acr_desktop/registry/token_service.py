@@ -29,7 +29,7 @@ from acr_desktop.registry.errors import (
 )
 from acr_desktop.registry.json_doc import load_json
 from acr_desktop.registry.problems import RequestContext, correlation_id, error_for
-from acr_desktop.registry.sending import Response, origin
+from acr_desktop.registry.sending import Response, origin, same_host_to_urllib3
 
 MAX_LIFETIME = 366 * 24 * 3600.0  # seconds: a longer `expires_in` is treated as this
 
@@ -100,7 +100,11 @@ def fetch_token(
     realm = challenge.realm or ""
     try:
         parts = urlsplit(realm)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and same_host_to_urllib3(parts.netloc)  # `https://evil\\@registry/` goes to evil
+        )
         _ = parts.port  # raises ValueError for a bad port
     except ValueError:
         valid = False

@@ -356,3 +356,27 @@ def test_importing_the_entra_module_loads_neither_azure_nor_the_network_stack() 
         [sys.executable, "-c", script], capture_output=True, timeout=60, check=True
     )
     assert result.stdout.strip() == b"[]"
+
+
+def test_one_login_for_two_registries_exchanges_at_each(
+    token_server: TokenServer, entra_authority: EntraAuthority
+) -> None:
+    """A refresh token is good only at the registry that issued it: the login keeps it for that
+    registry, and a second registry gets its own exchange (not the first one's token)."""
+    from functools import partial
+
+    from acr_desktop.registry.challenge import Challenge
+    from acr_desktop.registry.sending import MiB
+
+    login = EntraLogin(sources=[("Azure CLI", FakeSource(entra_authority.mint))])
+    transport = Transport()
+    got: dict[str, str] = {}
+    for registry in ("127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:1"):
+        challenge = Challenge("bearer", {"realm": token_server.realm, "service": registry})
+        send = partial(transport._send, registry, max_bytes=MiB)
+        creds = login.acr_refresh(send, registry, challenge, time.time())
+        assert token_server.refresh_identity(creds.secret, registry) == ENTRA_USER
+        got.setdefault(registry, creds.secret)
+    assert got["127.0.0.1:1"] != got["127.0.0.1:2"]
+    exchanges = [r.service for r in token_server.requests if r.path == "/oauth2/exchange"]
+    assert exchanges == ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:1"]
