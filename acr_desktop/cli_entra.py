@@ -55,10 +55,10 @@ def entra_usage(opts: argparse.Namespace) -> int | None:
 
 
 def _flags_problem(opts: argparse.Namespace) -> tuple[int, str] | None:
+    if not wanted(opts):
+        return None  # registry/entra.py (and the subprocess module) not imported for nothing
     from acr_desktop.registry.entra import EXTRA_HINT, azure_identity_available
 
-    if not wanted(opts):
-        return None
     if opts.entra and opts.entra_interactive:
         return 2, "--entra and --entra-interactive cannot be used together"
     if opts.username:
@@ -83,10 +83,12 @@ def entra_credentials(opts: argparse.Namespace) -> Credentials:
 def sign_in_first(creds: Credentials | None) -> None:
     """`--entra-interactive`: the browser (or device code) sign-in before the inspect, with its
     own time (a person is typing), so the inspect's --timeout is not spent on it."""
+    login = creds.entra if creds is not None else None
+    if login is None:
+        return
     from acr_desktop.registry.entra import EntraLogin
     from acr_desktop.registry.operation import operation
 
-    login = creds.entra if creds is not None else None
     if isinstance(login, EntraLogin) and login.interactive:
         with operation(timeout=INTERACTIVE_SECONDS):
             login.entra_token()
@@ -134,10 +136,12 @@ def _entra_found() -> Credentials | None:
 
 def report_entra(transport: Transport, registry: str) -> None:
     """Say which Entra source signed in (given with --entra; the chain's are said as found)."""
-    from acr_desktop.registry.entra import EntraLogin
-
     creds = transport.credentials(registry)
     login = creds.entra if creds is not None else None
+    if login is None:
+        return
+    from acr_desktop.registry.entra import EntraLogin
+
     if isinstance(login, EntraLogin) and login.source is not None and not login.interactive:
         _say(f"note: signed in with {login.describe()}")
 

@@ -161,6 +161,22 @@ def check_registry() -> str:
     return f"{ref.registry}: {plural(len(manifest.layers), 'layer')}, {digest[:19]}…"
 
 
+def check_azure() -> str:
+    """The Azure extra (Microsoft Entra ID sign-in): optional, but the frozen app must carry it,
+    and PyInstaller sees only what is imported (registry/entra.py imports it lazily)."""
+    from importlib.metadata import version
+
+    from acr_desktop.registry.entra import EXTRA_HINT, azure_identity_available
+
+    if not azure_identity_available():
+        return f"not installed: Microsoft Entra ID sign-in needs {EXTRA_HINT}"
+    from azure.identity import AzureCliCredential, DeviceCodeCredential
+
+    AzureCliCredential()
+    DeviceCodeCredential(prompt_callback=lambda *_: None)  # builds an msal client, asks nothing
+    return f"azure-identity {version('azure-identity')}, msal {version('msal')}"
+
+
 def check_log() -> str:
     from acr_desktop.logs import log_dir
 
@@ -176,6 +192,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("keyring", check_keyring),
     ("tls", check_tls),
     ("registry", check_registry),
+    ("azure", check_azure),
     ("log", check_log),
 )
 

@@ -237,6 +237,8 @@ def test_wheel_installs_and_starts(wheel_venv: Path, tmp_path: Path) -> None:
         env=app_env(tmp_path),
     )
     assert f"ok   resources installed: {site / 'acr_desktop' / 'assets'}" in out, out
+    # installed without the Azure extra: said, not failed
+    assert "ok   azure     not installed: Microsoft Entra ID sign-in needs pip install" in out, out
     assert out.splitlines()[-1].startswith("self-test passed")
 
     log = start_window([wheel_venv / "bin" / "acr-desktop"], tmp_path)
@@ -273,6 +275,7 @@ def test_frozen_app_passes_its_self_test_and_starts(frozen: Path, tmp_path: Path
     out = run(exe, "--self-test", cwd=tmp_path, env=app_env(tmp_path))
     assert f"ok   resources frozen: {frozen / '_internal' / 'acr_desktop' / 'assets'}" in out, out
     assert "ok   keyring" in out and "SecretService" in out
+    assert "ok   azure     azure-identity " in out, out  # Entra sign-in is in the frozen app
     assert out.splitlines()[-1].startswith("self-test passed"), out
 
     log = start_window([exe], tmp_path)

@@ -41,3 +41,15 @@ def test_a_failing_check_fails_the_self_test(
     assert "FAIL qt" in text, "the icon cannot load either"
     assert "ok   registry" in text
     assert text.splitlines()[-1] == "self-test FAILED: resources, qt"
+
+
+def test_the_azure_check_names_the_extra_or_says_how_to_add_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from acr_desktop.registry import entra
+
+    assert selftest.check_azure().startswith("azure-identity ")  # the test setup installs it
+    monkeypatch.setattr(entra, "azure_identity_available", lambda: False)
+    assert selftest.check_azure() == (
+        "not installed: Microsoft Entra ID sign-in needs pip install 'acr-desktop[azure]'"
+    )

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from acr_desktop.registry import entra
-from acr_desktop.registry.auth import Credentials
+from acr_desktop.registry.auth import CATALOG_SCOPE, Credentials, Scope
 from acr_desktop.registry.errors import RegistryError
 from acr_desktop.ui import clipboard, colours
 from acr_desktop.ui.form_parts import WrappedLabel, row
@@ -74,12 +74,22 @@ def saved_text(login: EntraLogin, store: CredentialStore) -> str:
 
 
 def answer_text(result: SignInResult) -> str:
-    """A test sign-in's answer: what was granted, then each view, the scope it needs, ✓ / ✗
+    """A test sign-in's answer: what was granted, then each view with ✓ or ✗ and what it needs
     (when the token says what it grants; else the rows would only say "?")."""
     lines = [result.describe()]
     if any(need.granted is not None for need in result.needs):
-        lines += [f"{n.view} · {n.scope} · {MARKS[n.granted]}" for n in result.needs]
+        lines += [f"{MARKS[n.granted]} {n.view}: {_needs(n.scope)}" for n in result.needs]
     return "\n".join(lines)
+
+
+def _needs(scope: str) -> str:
+    """`repository:team/app:pull` → "pull on team/app"; the catalog in words."""
+    if scope == CATALOG_SCOPE:
+        return "catalog listing (registry:catalog:*)"
+    parsed = Scope.parse(scope)
+    if parsed is None or parsed.type != "repository":
+        return scope
+    return f"{', '.join(parsed.actions)} on {parsed.name}"
 
 
 class RefreshRelay(QObject):

@@ -60,9 +60,15 @@ class _StayOnScreen(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
             unmanaged = Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
-            if watched.isVisible() and not watched.windowState() & unmanaged:
+            if watched.isVisible() and not watched.windowState() & unmanaged and _forced(watched):
                 QTimer.singleShot(0, watched, lambda: _pull_back(watched))
         return False
+
+
+def _forced(window: QWidget) -> bool:
+    """Was the window grown by its own minimum (not by a person or a program resizing it)?"""
+    least = window.minimumSize().expandedTo(window.minimumSizeHint())
+    return window.height() <= least.height() or window.width() <= least.width()
 
 
 def _pull_back(window: QWidget) -> None:

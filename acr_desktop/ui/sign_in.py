@@ -104,9 +104,10 @@ class SignIn(QObject):
             if transport.credential_lookup(registry) is None:
                 transport.decline_fallback(registry)
             return None
-        key = (registry, self._preferences.username(registry))
+        home = self._home(registry)
+        key = (home, self._preferences.username(home))
         if key not in self._resolved:
-            if self._preferences.kind(registry) == KIND_ENTRA:  # a saved refresh token renews
+            if self._preferences.kind(home) == KIND_ENTRA:  # a saved refresh token renews
                 from acr_desktop.ui.entra_panel import relay_refresh_tokens
 
                 relay_refresh_tokens(self._store())
@@ -119,6 +120,16 @@ class SignIn(QObject):
             backend = self._store().backend_name() if resolved.origin == "keyring" else ""
             self._kept[registry] = account.kept_as_resolved(resolved, backend)
         return resolved.credentials
+
+    def _home(self, registry: str) -> str:
+        """Where `registry`'s sign-in is kept: its own, else (a regional or data endpoint of an
+        ACR registry never signed in to by itself) its login server's, `NAME.azurecr.io`."""
+        from acr_desktop.registry.acr import login_server
+
+        home = login_server(registry)
+        if home is None or home == registry or self._preferences.kind(registry):
+            return registry
+        return home if self._preferences.kind(home) else registry
 
     # -- the account in use ----------------------------------------------------------------
     def account_text(self, registry: str) -> str:

@@ -204,9 +204,9 @@ def test_sign_in_grants_pull(
     assert dialog.test_button.text() == "Testing…"
     qtbot.waitUntil(lambda: dialog.result_label.text().startswith("Granted: pull on test/app.\n"))
     assert dialog.result_label.text().splitlines()[1:] == [  # what each view needs
-        "Inspect images · repository:test/app:pull · ✓",
-        "Tag times, sizes from ACR · repository:test/app:metadata_read · ✗",
-        "Repository list · registry:catalog:* · ✗",
+        "✓ Inspect images: pull on test/app",
+        "✗ Tag times, sizes from ACR: metadata_read on test/app",
+        "✗ Repository list: catalog listing (registry:catalog:*)",
     ]
     assert_not_truncated(dialog)
     assert colours.ok() in dialog.result_label.styleSheet()

@@ -126,12 +126,12 @@ def test_test_sign_in_shows_what_each_view_needs(
     dialog = refused_then_dialog(qtbot, window, token_registry.host)
     choose_entra(qtbot, dialog)
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "·" in dialog.result_label.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: "✓" in dialog.result_label.text(), timeout=20_000)
     lines = dialog.result_label.text().splitlines()
     assert lines[1:] == [
-        "Inspect images · repository:test/app:pull · ✓",
-        "Tag times, sizes from ACR · repository:test/app:metadata_read · ✗",
-        "Repository list · registry:catalog:* · ✗",
+        "✓ Inspect images: pull on test/app",
+        "✗ Tag times, sizes from ACR: metadata_read on test/app",
+        "✗ Repository list: catalog listing (registry:catalog:*)",
     ]
     assert dialog.result_label.textFormat() == Qt.TextFormat.PlainText
     dialog.grab().save(str(SHOTS / "entra_test_sign_in.png"))
