@@ -380,3 +380,26 @@ def test_one_login_for_two_registries_exchanges_at_each(
     assert got["127.0.0.1:1"] != got["127.0.0.1:2"]
     exchanges = [r.service for r in token_server.requests if r.path == "/oauth2/exchange"]
     assert exchanges == ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:1"]
+
+
+def test_the_browser_token_cache_is_kept_on_disk_only_where_it_is_encrypted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """azure-identity's own cache (a browser or device-code sign-in): no libsecret binding (gi)
+    on Linux → memory only; with one → persisted, and never allowed to fall back to plain."""
+    import importlib.util
+
+    from acr_desktop.registry import entra
+
+    real_find = importlib.util.find_spec
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "gi" else real_find(name, *a)
+    )
+    assert entra._cache_options() is None
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: object() if name == "gi" else real_find(name)
+    )
+    options = entra._cache_options()
+    assert options is not None and options.allow_unencrypted_storage is False
+    assert options.name == "acr-desktop"
