@@ -44,12 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         from acr_desktop.cli_compare import compare_main
 
         return compare_main(args[1:], _transport, _failed, _report_found)
+    if args[:1] in (["referrers"], ["sbom"]):  # signatures, SBOMs, provenance (cli_supply.py)
+        from acr_desktop.cli_supply import supply_main
+
+        return supply_main(args, _transport, _failed, _report_found)
     parser = argparse.ArgumentParser(
         prog="acr-desktop",
-        description="Look inside container images in OCI / Docker registries. "
-        "Run `acr-desktop inspect --help` for the headless inspector, `acr-desktop files "
-        "--help` and `acr-desktop cat --help` for the files inside an image's layers, "
-        "`acr-desktop compare --help` to compare two references.",
+        description="Look inside container images in OCI / Docker registries. Headless: "
+        "`inspect`, `files`, `cat`, `compare`, `referrers` (signatures, SBOMs, provenance) and "
+        "`sbom` (packages); `acr-desktop COMMAND --help` for each.",
     )
     parser.add_argument("--version", action="version", version=f"acr-desktop {__version__}")
     parser.add_argument(

@@ -78,6 +78,10 @@ class Listings:
         self.transport = transport
         # Registries that answered ACR's metadata API: Azure behind a custom domain too.
         self.acr_registries: set[str] = set()
+        # (registry, repository) without the referrers API: a registry that has it never
+        # answers 404 (distribution-spec 1.1), so it is not asked again in this session
+        # (Distribution 2.8 answers "404 page not found" for every digest).
+        self.no_referrers_api: set[tuple[str, str]] = set()
         self._get_manifest = get_manifest
 
     def iter_tags(self, registry: str, repository: str) -> Pages[str]:
@@ -175,19 +179,22 @@ class Listings:
             raise ValueError("referrers need a digest")
         ctx = RequestContext(ref.registry, "referrers", ref.repository, digest)
         scopes = (repository_scope(ref.repository, "pull"),)
-        resp = self.transport.request(
-            "GET",
-            ctx,
-            f"/v2/{ref.repository}/referrers/{digest}",
-            scopes=scopes,
-            accept=mt.OCI_INDEX,
-            max_bytes=MAX_MANIFEST_BYTES,
-            ok_statuses=frozenset({400, 404, 405}),
-        )
-        if resp.status == 200:
-            index, _ = parse_manifest(resp.body, resp.content_type or mt.OCI_INDEX)
-            if isinstance(index, ImageIndex):
-                return Referrers(index.manifests, "referrers API")
+        if (ref.registry, ref.repository) not in self.no_referrers_api:
+            resp = self.transport.request(
+                "GET",
+                ctx,
+                f"/v2/{ref.repository}/referrers/{digest}",
+                scopes=scopes,
+                accept=mt.OCI_INDEX,
+                max_bytes=MAX_MANIFEST_BYTES,
+                ok_statuses=frozenset({400, 404, 405}),
+            )
+            if resp.status == 200:
+                index, _ = parse_manifest(resp.body, resp.content_type or mt.OCI_INDEX)
+                if isinstance(index, ImageIndex):
+                    return Referrers(index.manifests, "referrers API")
+            if resp.status in (404, 405):
+                self.no_referrers_api.add((ref.registry, ref.repository))
         found: list[Descriptor] = []
         fallback_tag = digest.replace(":", "-")
         try:

@@ -11,6 +11,25 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 OCI_EMPTY = "application/vnd.oci.empty.v1+json"
 
+# Supply-chain artifacts: what signs, describes or accompanies an image (registry/artifacts.py)
+COSIGN_SIMPLESIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
+COSIGN_SIGNATURE = "application/vnd.dev.cosign.artifact.sig.v1+json"  # cosign's OCI 1.1 referrer
+COSIGN_ATTESTATION = "application/vnd.dev.cosign.artifact.att.v1+json"
+COSIGN_SBOM = "application/vnd.dev.cosign.artifact.sbom.v1+json"
+SIGSTORE_BUNDLE_V03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
+NOTATION_SIGNATURE = "application/vnd.cncf.notary.signature"
+IN_TOTO = "application/vnd.in-toto+json"
+DSSE_ENVELOPE = "application/vnd.dsse.envelope.v1+json"
+SPDX_JSON = "application/spdx+json"
+CYCLONEDX_JSON = "application/vnd.cyclonedx+json"
+SARIF = "application/sarif+json"
+OPENVEX = "application/vnd.openvex+json"
+TRIVY_REPORT = "application/vnd.aquasec.trivy.report+json"
+ACR_STREAMING = "application/vnd.azure.artifact.streaming.v1"  # `az acr artifact-streaming`
+MS_LIFECYCLE = "application/vnd.microsoft.artifact.lifecycle"  # end-of-life annotation referrer
+HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json"
+ORAS_UNKNOWN_ARTIFACT = "application/vnd.unknown.artifact.v1"  # `oras push` without a type
+
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 IMAGE_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
 SCHEMA1_TYPES = frozenset({DOCKER_SCHEMA1_SIGNED, DOCKER_SCHEMA1})
@@ -54,6 +73,20 @@ _NAMES = {
     "application/tar+gzip": "tar.gz file",
     "application/vnd.docker.container.image.rootfs.diff+x-gtar": "layer (tar, old Docker)",
     "application/vnd.unknown.config.v1+json": "unknown config (ORAS)",
+    COSIGN_ATTESTATION: "cosign attestation",
+    COSIGN_SBOM: "cosign SBOM",
+    DSSE_ENVELOPE: "in-toto attestation (DSSE envelope)",
+    "application/vnd.dev.sigstore.bundle+json": "Sigstore bundle",
+    SARIF: "SARIF report",
+    OPENVEX: "OpenVEX document",
+    TRIVY_REPORT: "Trivy report",
+    ACR_STREAMING: "ACR artifact streaming",
+    MS_LIFECYCLE: "end-of-life annotation (Microsoft lifecycle)",
+    ORAS_UNKNOWN_ARTIFACT: "unknown artifact (ORAS)",
+    "application/vnd.aquasec.trivy.config.v1+json": "Trivy database config",
+    "application/vnd.aquasec.trivy.db.layer.v1.tar+gzip": "Trivy vulnerability database",
+    "application/vnd.wasm.config.v0+json": "WebAssembly module config",
+    "application/vnd.wasm.content.layer.v1+wasm": "WebAssembly module",
 }
 
 

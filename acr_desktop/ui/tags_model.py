@@ -77,7 +77,7 @@ class TagsModel(QAbstractTableModel):
     (COL_TAG, COL_UPDATED, COL_DIGEST, COL_KIND, COL_PLATFORMS, COL_SIZE, COL_CREATED,
      COL_ALIASES, COL_SIGNED, COL_LOCKS) = range(10)  # fmt: skip
     HEADERS = ("Tag", "Last updated", "Digest", "Kind", "Platforms", "Download size", "Created",
-               "Same as", "Signed", "Locks")  # fmt: skip
+               "Same as", "DCT signed", "Locks")  # fmt: skip
     KEYS = ("tag", "updated", "digest", "kind", "platforms", "size", "created", "aliases",
             "signed", "locks")  # fmt: skip  # the columns' names in the preferences
     TIPS = COLUMN_TIPS
@@ -392,7 +392,7 @@ class TagsModel(QAbstractTableModel):
             when = tag.updated or tag.created
             return when[:19].replace("T", " ") if when else ""
         if column == self.COL_SIGNED:
-            return "✔ signed" if tag.signed else ""
+            return "✔ DCT (deprecated)" if tag.signed else ""  # Docker Content Trust, not cosign
         if column == self.COL_LOCKS:
             return tag.locks_text()
         return ""

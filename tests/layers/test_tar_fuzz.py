@@ -2,7 +2,7 @@
 checksums are made right again) give entries or a LayerFormatError with a sentence, never another
 exception; and tars that `tarfile` writes read the same as `tarfile` reads them.
 
-ACR_FUZZ_EXAMPLES sets the examples per property (default 200); the CI slow tier asks for 4000,
+ACR_FUZZ_EXAMPLES sets the examples per property (default 200); the CI slow tier asks for 3000,
 of which these take at most TAR_EXAMPLES: each example builds whole tars (~10 ms), and 10000 of
 them per property would cost the slow tier seven minutes.
 """

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from acr_desktop.registry import mediatypes as mt
 
-# The normal suite stays fast; the CI slow tier sets ACR_FUZZ_EXAMPLES=4000.
+# The normal suite stays fast; the CI slow tier sets ACR_FUZZ_EXAMPLES=3000.
 EXAMPLES = int(os.environ.get("ACR_FUZZ_EXAMPLES", "200"))
 
 _BIG = "__BIG_NUMBER__"  # replaced in the serialised text (json.dumps cannot write 5,000 digits)

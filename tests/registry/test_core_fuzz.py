@@ -2,7 +2,7 @@
 Link, Retry-After, rate-limit and Content-Length headers. Each returns a value or raises one of
 the project's errors with a printable sentence, for any input.
 
-ACR_FUZZ_EXAMPLES sets the examples per property (default 200; the CI slow tier runs 4000).
+ACR_FUZZ_EXAMPLES sets the examples per property (default 200; the CI slow tier runs 3000).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ fuzz = settings(
 )
 
 # Flat strategies and prebuilt texts, so that generating an example costs about as little as
-# checking it: CI runs 4,000 examples of each property.
+# checking it: CI runs 3,000 examples of each property.
 _wrong = st.one_of(
     st.none(),
     st.booleans(),

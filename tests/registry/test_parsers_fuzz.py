@@ -1,7 +1,7 @@
 """Property tests: every parser returns a value or raises a RegistryError with a sentence, for any
 input, and whatever it returns can be encoded (no lone surrogate reaches the output).
 
-ACR_FUZZ_EXAMPLES sets the examples per property (default 200; the CI slow tier runs 4000).
+ACR_FUZZ_EXAMPLES sets the examples per property (default 200; the CI slow tier runs 3000).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def test_acr_metadata_and_missing_permission(
     assert not nav.tags.isColumnHidden(nav.tags_model.COL_LOCKS)
     row = nav.tags_model.names().index("1.4")
     assert nav.tags_model.index(row, nav.tags_model.COL_LOCKS).data() == "no write, no delete"
-    assert nav.tags_model.index(row, nav.tags_model.COL_SIGNED).data() == "✔ signed"
+    assert nav.tags_model.index(row, nav.tags_model.COL_SIGNED).data() == "✔ DCT (deprecated)"
     nav.order.setCurrentIndex(2)  # recently updated: as ACR sent them
     assert nav.tags_model.names() == ["1.4", "latest", "1.3"]
 

@@ -290,7 +290,7 @@ def test_header_menu_shows_and_remembers_columns(
     pane._column_menu(QPoint(5, 5))
     menu: QMenu = pane.column_menu
     actions = {a.text(): a for a in menu.actions()}
-    assert not actions["Signed"].isEnabled()  # ACR's metadata only
+    assert not actions["DCT signed"].isEnabled()  # ACR's metadata only
     actions["Platforms"].trigger()
     menu.close()
     assert not table.isColumnHidden(TagsModel.COL_PLATFORMS)
