@@ -10,7 +10,15 @@ import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from acr_desktop.cli_files import FLAGS, Failed, ReportFound, TransportFor, Usage, check_flags
+from acr_desktop.cli_files import (
+    FLAGS,
+    Failed,
+    ReportFound,
+    TransportFor,
+    Usage,
+    check_flags,
+    guarded,
+)
 from acr_desktop.text import write_line
 
 if TYPE_CHECKING:
@@ -43,21 +51,8 @@ def compare_main(
 ) -> int:
     """`acr-desktop compare ARGV` (argv after `compare`): the comparison on `out` (stdout)."""
     opts = _parser().parse_args(argv)
-    try:
-        return _run(opts, out or sys.stdout, (transport_for, failed, report_found))
-    except KeyboardInterrupt:
-        return EXIT_CANCELLED
-    except BrokenPipeError:  # `acr-desktop compare … | head`: the reader has what it wanted
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_DIFFER
-    except Exception as exc:  # a bug, or data the core did not expect: one sentence
-        from acr_desktop.logs import redact
-
-        _say(f"acr-desktop: something unexpected went wrong ({type(exc).__name__}: "
-             f"{redact(str(exc))})")  # fmt: skip
-        return EXIT_TROUBLE
+    lent = (transport_for, failed, report_found)
+    return guarded(lambda: _run(opts, out or sys.stdout, lent), EXIT_DIFFER, EXIT_TROUBLE)
 
 
 def _run(

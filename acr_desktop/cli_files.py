@@ -56,21 +56,29 @@ def files_main(
 ) -> int:
     """`acr-desktop files …` or `acr-desktop cat …` (argv[0] says which); output on `out`."""
     opts = _parser(argv[0]).parse_args(argv[1:])
+    lent = (transport_for, failed, report_found)
+    return guarded(lambda: _run(argv[0], opts, out or sys.stdout, lent), EXIT_OK, EXIT_ERROR)
+
+
+def guarded(run: Callable[[], int], piped: int, unexpected: int) -> int:
+    """`run()` as a headless command ends: Ctrl+C is EXIT_CANCELLED; a closed pipe
+    (`acr-desktop … | head`: the reader has what it wanted) is `piped`, with no error at exit; a
+    bug, or data the core did not expect, is one sentence on stderr and `unexpected`."""
     try:
-        return _run(argv[0], opts, out or sys.stdout, (transport_for, failed, report_found))
+        return run()
     except KeyboardInterrupt:
         return EXIT_CANCELLED
-    except BrokenPipeError:  # `acr-desktop files … | head`: the reader has what it wanted
+    except BrokenPipeError:
         import os
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
-        return EXIT_OK
-    except Exception as exc:  # a bug, or data the core did not expect: one sentence
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return piped
+    except Exception as exc:
         from acr_desktop.logs import redact
 
         what = f"{type(exc).__name__}: {redact(str(exc))}"
         _say(f"acr-desktop: something unexpected went wrong ({what})")
-        return EXIT_ERROR
+        return unexpected
 
 
 def _run(

@@ -13,7 +13,15 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from acr_desktop.cli_files import FLAGS, Failed, ReportFound, TransportFor, Usage, check_flags
+from acr_desktop.cli_files import (
+    FLAGS,
+    Failed,
+    ReportFound,
+    TransportFor,
+    Usage,
+    check_flags,
+    guarded,
+)
 from acr_desktop.text import is_terminal, plural, short_digest, terminal_safe, write_line
 
 if TYPE_CHECKING:
@@ -42,21 +50,8 @@ def supply_main(argv: list[str], transport_for: TransportFor, failed: Failed,
                 report_found: ReportFound, out: TextIO | None = None) -> int:  # fmt: skip
     """`acr-desktop referrers …` or `acr-desktop sbom …` (argv[0] says which); output on `out`."""
     opts = _parser(argv[0]).parse_args(argv[1:])
-    try:
-        return _run(argv[0], opts, out or sys.stdout, (transport_for, failed, report_found))
-    except KeyboardInterrupt:
-        return EXIT_CANCELLED
-    except BrokenPipeError:  # `acr-desktop sbom … | head`: the reader has what it wanted
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    except Exception as exc:  # a bug, or data the core did not expect: one sentence
-        from acr_desktop.logs import redact
-
-        _say(f"acr-desktop: something unexpected went wrong ({type(exc).__name__}: "
-             f"{redact(str(exc))})")  # fmt: skip
-        return EXIT_ERROR
+    lent = (transport_for, failed, report_found)
+    return guarded(lambda: _run(argv[0], opts, out or sys.stdout, lent), EXIT_OK, EXIT_ERROR)
 
 
 def _run(command: str, opts: argparse.Namespace, out: TextIO, lent: Lent) -> int:
