@@ -29,14 +29,13 @@ if TYPE_CHECKING:
 
     from acr_desktop.inspection import Inspection
     from acr_desktop.registry.client import RegistryClient
-    from acr_desktop.registry.manifest import Descriptor, Manifest, Platform
+    from acr_desktop.registry.manifest import Descriptor, Platform
     from acr_desktop.registry.reference import Reference
     from acr_desktop.registry.sbom import Sbom
-    from acr_desktop.supply_chain import ReferrerNode, SupplyChain
+    from acr_desktop.supply_chain import ReferrerNode
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_CANCELLED = 0, 1, 2, 3, 130
 SCHEMA_VERSION = 1
-MAX_DETAILS = 50  # signatures and provenance documents read for their details, in tree order
 COLUMNS = (("name", 40), ("version", 24), ("type", 10), ("licence", 28), ("purl", 120))
 EPILOG = (
     "Exit codes: 0 ok, 2 bad usage, 3 not found ({what}), 4 sign-in or permission failure, "
@@ -97,20 +96,28 @@ def _referrers(client: RegistryClient, ref: Reference, opts: argparse.Namespace,
                out: TextIO) -> int:  # fmt: skip
     from acr_desktop.registry.artifacts import end_of_life
     from acr_desktop.supply_chain import supply_chain
+    from acr_desktop.supply_report import base_of, check_base, details, own_annotations
 
     top = client.get_manifest(ref)
     subject = top.reference
     chain = supply_chain(client, subject)
-    details = _details(client, subject, chain)
+    found_details = details(client, subject, chain)
     today = datetime.now(UTC).date()
-    own = dict(getattr(top.manifest, "annotations", {}) or {})
+    own = own_annotations(top.manifest)
     found = [e for e in (end_of_life(own, today), chain.end_of_life(today)) if e is not None]
     eol = min(found, key=lambda e: e.date) if found else None
-    base = _base(client, subject, top.manifest, own, not opts.no_base_check)
+    notes: list[str] = []
+    base = base_of(client, subject, top.manifest, own, notes)
+    for note in notes:
+        _say(f"note: {note}")
+    if base is not None:
+        base = check_base(client, base) if not opts.no_base_check else base
+        for key in ("registry", "same_registry"):
+            base.pop(key)
     doc: Doc = {"schema_version": SCHEMA_VERSION, "reference": opts.reference,
                 "digest": top.digest, "summary": chain.summary(),
                 "sbom_packages": chain.sbom_packages, "notices": list(chain.notices),
-                "referrers": [_node(n, details) for n in chain.nodes],
+                "referrers": [_node(n, found_details) for n in chain.nodes],
                 "end_of_life": eol and {"date": eol.date.isoformat(), "past": eol.past,
                                         "near": eol.near, "days_left": eol.days_left,
                                         "text": eol.describe()},
@@ -132,31 +139,6 @@ def _problems(nodes: list[Doc]) -> Iterator[str]:
         yield from _problems(node["children"])
 
 
-def _details(client: RegistryClient, ref: Reference, chain: SupplyChain) -> dict[str, Doc]:
-    """What the first MAX_DETAILS signatures and provenance documents claim, by digest."""
-    from acr_desktop.registry.attached import read_provenance
-    from acr_desktop.registry.errors import RegistryError
-    from acr_desktop.registry.signatures import signature_claims
-
-    found: dict[str, Doc] = {}
-    for _, node in chain.walk():
-        kind, digest = node.name.kind, node.descriptor.digest
-        if kind not in ("signature", "provenance") or node.problem or digest in found:
-            continue
-        if len(found) >= MAX_DETAILS:
-            break
-        try:
-            if kind == "signature":
-                claims = signature_claims(client, ref, node.descriptor)
-                found[digest] = {kind: asdict(claims) | {"text": claims.describe()}}
-            else:
-                prov = read_provenance(client, ref, node.descriptor)
-                found[digest] = {kind: asdict(prov) | {"text": prov.describe()}}
-        except RegistryError as exc:
-            found[digest] = {"problem": f"What it says could not be read: {exc.sentence}"}
-    return found
-
-
 def _node(node: ReferrerNode, details: dict[str, Doc]) -> Doc:
     d = node.descriptor
     return {"digest": d.digest, "media_type": d.media_type, "artifact_type": d.artifact_type,
@@ -166,70 +148,9 @@ def _node(node: ReferrerNode, details: dict[str, Doc]) -> Doc:
             "children": [_node(c, details) for c in node.children]}  # fmt: skip
 
 
-def _base(client: RegistryClient, ref: Reference, manifest: Manifest, own: Doc,
-          check: bool) -> Doc | None:  # fmt: skip
-    """The base image REF names (annotations, else config labels) and whether its tag moved."""
-    from acr_desktop.registry.artifacts import base_image
-    from acr_desktop.registry.errors import RegistryError
-    from acr_desktop.registry.manifest import ImageManifest
-
-    labels: dict[str, str] = {}
-    if isinstance(manifest, ImageManifest) and manifest.artifact_type is None:
-        try:
-            labels = dict(client.get_config(ref, manifest.config).config.labels)
-        except RegistryError as exc:
-            _say(f"note: the image's config (its labels) could not be read: {exc.sentence}")
-    base = base_image(own, labels)
-    if base is None:
-        return None
-    doc: Doc = {"name": base.name, "digest": base.digest, "current_digest": None,
-                "updated": None, "problem": None, "text": base.describe()}  # fmt: skip
-    try:
-        if check:
-            _base_moved(client, doc)
-    except RegistryError as exc:
-        doc["problem"] = f"Whether the base image was updated could not be checked: {exc.sentence}"
-    return doc
-
-
-def _base_moved(client: RegistryClient, doc: Doc) -> None:
-    """One HEAD of the base reference: `updated` when its tag now names another digest (for an
-    index, one GET too: the digest built on may be one of its platforms). Credentials go only
-    where the transport holds them for that registry."""
-    from acr_desktop.registry import mediatypes as mt
-    from acr_desktop.registry.auth import repository_scope
-    from acr_desktop.registry.errors import InvalidReference
-    from acr_desktop.registry.manifest import ImageIndex
-    from acr_desktop.registry.problems import RequestContext
-    from acr_desktop.registry.reference import parse_reference
-
-    if not doc["name"] or not doc["digest"]:
-        return
-    try:
-        base = parse_reference(doc["name"])
-    except InvalidReference as exc:
-        doc["problem"] = f"The base image's name is not a reference: {exc.sentence}"
-        return
-    if base.digest:  # pinned: it cannot move
-        doc["current_digest"], doc["updated"] = base.digest, base.digest != doc["digest"]
-        return
-    tag = base.tag or "latest"
-    ctx, scope = RequestContext(base.registry, "manifest", base.repository, tag), "pull"
-    head = client.transport.request("HEAD", ctx, f"/v2/{base.repository}/manifests/{tag}",
-                                    scopes=(repository_scope(base.repository, scope),),
-                                    accept=mt.MANIFEST_ACCEPT)  # fmt: skip
-    current = head.headers.get("Docker-Content-Digest", "")
-    if not current.startswith("sha256:") or len(current) != 71:
-        doc["problem"] = "The base image's registry did not say which digest its tag names."
-        return
-    doc["current_digest"], doc["updated"] = current, current != doc["digest"]
-    if doc["updated"] and mt.base_type(head.content_type or "") in mt.INDEX_TYPES:
-        index = client.get_manifest(base.with_digest(current)).manifest
-        entries = index.manifests if isinstance(index, ImageIndex) else ()
-        doc["updated"] = all(e.digest != doc["digest"] for e in entries)  # built on a platform?
-
-
 def _write_tree(out: TextIO, doc: Doc) -> None:
+    from acr_desktop.supply_report import base_text
+
     write_line(out, f"{doc['reference']} ({doc['digest']})")
     write_line(out, f"Summary: {doc['summary']}")
     if doc["referrers"]:
@@ -252,13 +173,8 @@ def _write_tree(out: TextIO, doc: Doc) -> None:
     base = doc["base_image"]
     if base:
         write_line(out, f"Base image: {base['text']}")
-        if base["updated"]:
-            write_line(out, "  base image has been updated since this was built (its tag now "
-                            f"points to {short_digest(base['current_digest'])})")  # fmt: skip
-        elif base["updated"] is False:
-            write_line(out, "  the base image's tag still points to what this was built on")
-        if base["problem"]:
-            write_line(out, f"  {base['problem']}")
+        if base_text(base):
+            write_line(out, f"  {base_text(base)}")
 
 
 def _sbom(client: RegistryClient, ref: Reference, platform: Platform | None,

@@ -199,8 +199,11 @@ class _Walk:
         next level. Errors below the subject are said on the parent node."""
         check_cancelled()
         digest = parent.descriptor.digest if parent else self.subject.digest or ""
+        # Below the subject only cosign's `.sig` (a signed SBOM or attestation); `.att` and
+        # `.sbom` of an SBOM are not made: two HEADs saved per node on a tag-fallback registry.
+        tags = None if parent is None else (".sig",)
         try:
-            found = self.client.referrers(self.subject.with_digest(digest))
+            found = self.client.referrers(self.subject.with_digest(digest), cosign_tags=tags)
         except errors.RegistryError as exc:
             if parent is None:
                 raise
@@ -209,8 +212,8 @@ class _Walk:
             return
         for d in found.descriptors:
             draft = self.add(into, d, found.via, level)
-            if draft is not None and level + 1 < self.depth:
-                self.queue.append(draft)
+            if draft is not None and level + 1 < self.depth and draft.name.kind != "signature":
+                self.queue.append(draft)  # what refers to a signature is not looked for
 
     def run(self, index: ImageIndex | None) -> list[_Draft]:
         top: list[_Draft] = []

@@ -273,19 +273,20 @@ class WindowCheck:
             row.notes.append(f"{where}: {slip}")
 
     def _referrers(self, row: Row, where: str) -> None:
-        """Open the Referrers tab, wait for its answer, and go back to Layers."""
+        """Open the Referrers tab, wait for the supply-chain report, and go back to Layers."""
         inspector = self.window.inspector
-        inspector.tabs.setCurrentWidget(inspector.referrers_panel)
-        status = inspector.referrers_status
+        panel = inspector.referrers_panel
+        inspector.tabs.setCurrentWidget(panel)
         for _ in range(400):
             QApplication.processEvents()
-            if not status.text().startswith("Looking"):
+            if panel.report is not None or panel.warning.text():
                 break
             QTimer.singleShot(25, lambda: None)
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 25)
-        found = inspector.referrers_model.rowCount()
-        if found or "error" in status.text().lower() or "fail" in status.text().lower():
-            row.notes.append(f"{where}: referrers: {found} rows; {status.text()!r}")
+        found = panel.model.rowCount()
+        status = f"{panel.headline.text()} {panel.warning.text()}".strip()
+        if found or "error" in status.lower() or "could not" in status.lower():
+            row.notes.append(f"{where}: referrers: {found} rows; {status!r}")
         self._words(row, where + " (referrers)")
         inspector.tabs.setCurrentIndex(0)
 

@@ -270,7 +270,8 @@ class MemoryClient:
     def get_child(self, ref: Reference, _entry: Descriptor) -> Any:
         return self.get_manifest(ref)
 
-    def referrers(self, ref: Reference) -> Referrers:
+    def referrers(self, ref: Reference, cosign_tags: tuple[str, ...] | None = None) -> Referrers:
+        del cosign_tags  # the API path: one answer, whatever the legacy tags
         self.calls.append(ref.digest or "")
         if self.on_referrers is not None:
             self.on_referrers(len(self.calls))

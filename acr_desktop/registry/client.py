@@ -126,7 +126,9 @@ class RegistryClient:
         if self._listings is None:
             from acr_desktop.registry.listing import Listings
 
-            self._listings = Listings(self.transport, lambda ref: self.get_manifest(ref).manifest)
+            self._listings = Listings(
+                self.transport, lambda ref: self.get_manifest(ref, known_repository=True).manifest
+            )
         return self._listings
 
     # -- lists (see listing.py) ----------------------------------------------------------------
@@ -158,12 +160,13 @@ class RegistryClient:
     def acr_tags_of(self, registry: str, repository: str, digest: str) -> list[TagInfo]:
         return self.listings.acr_tags_of(registry, repository, digest)
 
-    def referrers(self, ref: Reference) -> Referrers:
-        return self.listings.referrers(ref)
+    def referrers(self, ref: Reference, *, cosign_tags: tuple[str, ...] | None = None) -> Referrers:
+        return self.listings.referrers(ref, cosign_tags=cosign_tags)
 
     # -- manifests -----------------------------------------------------------------------------
-    def get_manifest(self, ref: Reference) -> FetchedManifest:
-        """GET a manifest by tag or digest, with every manifest type in Accept."""
+    def get_manifest(self, ref: Reference, *, known_repository: bool = False) -> FetchedManifest:
+        """GET a manifest by tag or digest, with every manifest type in Accept. A 404 asks
+        whether the repository exists (one more request) unless `known_repository`."""
         key = (ref.registry, ref.repository, ref.digest or "")
         cached = self.cache.get(key) if ref.digest else None
         if cached is not None:
@@ -181,7 +184,7 @@ class RegistryClient:
                 max_bytes=MAX_MANIFEST_BYTES,
             )
         except NotFound as exc:
-            if exc.what in ("tag", "manifest"):
+            if exc.what in ("tag", "manifest") and not known_repository:
                 self._raise_if_no_repository(ref)
             raise
         if not looks_like_registry(resp):
@@ -191,8 +194,9 @@ class RegistryClient:
                 f"{ref.registry} answered the request for the manifest of {ref} with an empty body."
             )
         fetched = self._verified_manifest(ref, resp)
-        if ref.digest:  # verified against the digest asked for: safe to keep
-            self.cache.put(key, resp.body, resp.content_type)
+        # Kept by the digest of the bytes received (the one asked for, when by digest): a later
+        # request by that digest (the referrers' subject, a platform) needs no round trip.
+        self.cache.put((ref.registry, ref.repository, fetched.digest), resp.body, resp.content_type)
         return fetched
 
     def _raise_if_no_repository(self, ref: Reference) -> None:

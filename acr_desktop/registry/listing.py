@@ -171,9 +171,10 @@ class Listings:
                 break
 
     # -- referrers -----------------------------------------------------------------------------
-    def referrers(self, ref: Reference) -> Referrers:
+    def referrers(self, ref: Reference, *, cosign_tags: tuple[str, ...] | None = None) -> Referrers:
         """What refers to `ref.digest`: the referrers API, else the `sha256-<hex>` tag schema and
-        cosign's legacy `.sig` / `.att` / `.sbom` tags (PROTOCOL §5)."""
+        cosign's legacy `.sig` / `.att` / `.sbom` tags (PROTOCOL §5; `cosign_tags` the suffixes
+        looked for, all by default: one HEAD each)."""
         digest = ref.digest
         if not digest:
             raise ValueError("referrers need a digest")
@@ -203,7 +204,8 @@ class Listings:
             fetched = None
         if isinstance(fetched, ImageIndex):
             found += fetched.manifests
-        for suffix, kind in COSIGN_SUFFIXES:
+        wanted = [(s, k) for s, k in COSIGN_SUFFIXES if cosign_tags is None or s in cosign_tags]
+        for suffix, kind in wanted:
             head = self.transport.request(
                 "HEAD",
                 RequestContext(ref.registry, "manifest", ref.repository, fallback_tag + suffix),

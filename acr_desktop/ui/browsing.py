@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QLabel, QMenu, QToolButton
 from acr_desktop.history import History
 from acr_desktop.registry.acr import is_acr_host
 from acr_desktop.registry.reference import Reference
-from acr_desktop.ui.messages import describe
 from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.worker import JobRunner
 
@@ -130,20 +129,6 @@ class Browsing:
         if current is not None:
             ref = Reference(current.registry, current.repository, None, digest)
             self._open_reference(ref, True)
-
-    def load_referrers(self, ref: Reference) -> None:
-        """What refers to `ref` (by digest), shown in the inspector's Referrers tab. One channel
-        per digest: the index's lookup and its platform's run side by side; an answer for a
-        manifest no longer shown is dropped by the inspector."""
-        client = self._client()
-        digest = ref.digest or ""
-        job = self._runner.start(f"referrers:{digest}", lambda: client.referrers(ref))
-        job.returned.connect(
-            lambda found: self._inspector().show_referrers(digest, found.descriptors, found.via)
-        )
-        job.errored.connect(
-            lambda exc: self._inspector().show_referrers_error(digest, describe(exc).text)
-        )
 
     def load_aliases(self, ins: Inspection) -> None:
         """On ACR, every tag that points at the same digest (needs metadata_read)."""

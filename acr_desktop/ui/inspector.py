@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from acr_desktop.index_entries import entry_label
-from acr_desktop.registry.manifest import Descriptor
 from acr_desktop.registry.reference import Reference
 from acr_desktop.ui import files_words as words
 from acr_desktop.ui.config_view import ConfigView, HistoryView
@@ -19,7 +17,7 @@ from acr_desktop.ui.files_tree import column
 from acr_desktop.ui.insp_layout import LoadingBanner, restore_splitter, steady_splitter
 from acr_desktop.ui.insp_levels import Level, arrived, level_of, missing_of, platform_rows
 from acr_desktop.ui.insp_platforms import PlatformsPanel
-from acr_desktop.ui.insp_referrers import ReferrersPanel, Subject
+from acr_desktop.ui.insp_referrers import ReferrersPanel
 from acr_desktop.ui.insp_sizes import PlatformSizes
 from acr_desktop.ui.insp_words import documents_of, history_note, layer_rows, layers_total
 from acr_desktop.ui.json_view import JsonView
@@ -49,15 +47,14 @@ class Inspector(QWidget):
         Enter on a nested index already shown (to open it): `InspectController.choose_platform`
         tells which.
     copied(str): something was put on the clipboard (summary, Copy menus, any table).
-    referrers_wanted(object): look up what refers to this Reference (with digest); emitted
-        once per subject (the index and the platform's image) when the Referrers tab opens.
     open_digest(str): the user wants to inspect this digest in the same repository.
+    open_reference(object): the user wants to inspect this Reference (the base image).
     """
 
     platform_chosen = Signal(object)
     copied = Signal(str)
-    referrers_wanted = Signal(object)
     open_digest = Signal(str)
+    open_reference = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,12 +90,14 @@ class Inspector(QWidget):
 
         self.config_view = ConfigView()
         self.history_view = HistoryView()
-        self.referrers_panel = ReferrersPanel()
-        self.referrers_panel.wanted.connect(self.referrers_wanted)
-        self.referrers_panel.open_digest.connect(self.open_digest)
-        self.referrers = self.referrers_panel.table
-        self.referrers_model = self.referrers_panel.model
-        self.referrers_status = self.referrers_panel.status
+        self.referrers_panel = panel = ReferrersPanel()  # the supply chain
+        panel.open_digest.connect(self.open_digest)
+        supply = self.summary.supply
+        panel.reported.connect(supply.show_report)
+        panel.base_checked.connect(supply.show_base)
+        supply.check_wanted.connect(panel.check_base)
+        supply.open_reference.connect(self.open_reference)
+        supply.details_wanted.connect(self._show_referrers)
         self.files = FilesPanel()
         self.files.copied.connect(self.copied)
         self.files.files.listed.connect(self._layer_listed)
@@ -109,7 +108,7 @@ class Inspector(QWidget):
         self.tabs.addTab(self.referrers_panel, "Referrers")
         self.tabs.addTab(self.files, "Files")  # last: the tabs before keep their places
         self.tabs.currentChanged.connect(self._tab_changed)
-        for table in (self.platforms, self.layers, self.history_view.table, self.referrers):
+        for table in (self.platforms, self.layers, self.history_view.table):
             table.copied.connect(self.copied)
 
         self.left = steady_splitter(
@@ -160,6 +159,7 @@ class Inspector(QWidget):
         """Use the window's worker, client and sign-in for the Files tab and the sizes."""
         self.files.bind(runner, client, prepare)
         self.sizes.bind(runner, client, prepare)
+        self.referrers_panel.bind(runner, client, prepare)
 
     # -- showing -------------------------------------------------------------------------------
     def show_inspection(self, ins: Inspection, level: Level | None = None) -> None:
@@ -189,8 +189,7 @@ class Inspector(QWidget):
         self.history_view.show_kind(ins, history_note(ins))
         self._fill_documents(ins)
         self.files.show_inspection(ins)
-        self.referrers_panel.clear()
-        self._tab_changed(self.tabs.currentIndex())
+        self.referrers_panel.show_inspection(ins)
 
     def _relisted(self, level: Level, ins: Inspection, references: bool) -> Level:
         missing, unreadable = missing_of(ins)
@@ -318,7 +317,6 @@ class Inspector(QWidget):
             ("Platforms", self.platforms),
             ("Layers", self.layers),
             ("History", self.history_view.table),
-            ("Referrers", self.referrers),
             ("Files", self.files.table),
             ("Found", self.files.found),
         ]
@@ -334,30 +332,12 @@ class Inspector(QWidget):
     def _top_reference(self) -> Reference | None:
         return self.inspection.top.reference if self.inspection else None
 
-    # -- referrers -----------------------------------------------------------------------------
-    def referrer_subjects(self) -> list[Subject]:
-        """What the Referrers tab looks up: the index and the platform's image, or the one
-        manifest shown."""
-        ins = self.inspection
-        if ins is None:
-            return []
-        if ins.index is None:
-            return [("this manifest", ins.top.reference)]
-        subjects: list[Subject] = [("index", ins.top.reference)]
-        if ins.image is not None and ins.platform_entry is not None:
-            subjects.append((entry_label(ins.platform_entry), ins.image.reference))
-        return subjects
-
-    def show_referrers(self, digest: str, descriptors: tuple[Descriptor, ...], via: str) -> None:
-        """What refers to `digest` (found via `via`); dropped when it is no longer shown."""
-        self.referrers_panel.show_referrers(digest, descriptors, via)
-
-    def show_referrers_error(self, digest: str, text: str) -> None:
-        self.referrers_panel.show_error(digest, text)
+    def _show_referrers(self) -> None:
+        self.tabs.setCurrentWidget(self.referrers_panel)
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.referrers_panel:
-            self.referrers_panel.look_up(self.referrer_subjects())
+            self.referrers_panel.tab_opened()
 
     # -- interaction ---------------------------------------------------------------------------
     def show_files(self, layer: int) -> None:
@@ -386,6 +366,7 @@ class Inspector(QWidget):
     def restore_state(self, preferences: Preferences) -> None:
         """The saved layout, except a divider saved so that a pane would collapse."""
         self.files.restore_state(preferences)  # and the limit of the layer listings on disk
+        self.referrers_panel.auto = preferences.supply_auto
         split = preferences.inspector_state("split")
         if split is not None:
             restore_splitter(self.split, split)

@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(inspector)
             inspector.platform_chosen.connect(self.choose_platform)
             inspector.copied.connect(self.status_line.copied)
-            inspector.referrers_wanted.connect(self.browsing.load_referrers)
+            inspector.open_reference.connect(self.open)
             inspector.open_digest.connect(self.browsing.open_digest)
             inspector.bind(self.runner, lambda: self.client, self.sign_in.apply)  # Files, sizes
             inspector.restore_state(self.preferences)

@@ -27,6 +27,7 @@ _TIMEOUT = "network/timeout"
 _THEME = "view/theme"
 _TAG_COLUMNS = "view/tag_columns"  # the tag list's optional columns shown (TagsModel.KEYS)
 THEMES = ("system", "light", "dark")
+_SUPPLY_AUTO = "supply/look_on_inspect"
 _LAYER_CACHE_LIMIT = "cache/layer_listings_limit"
 DEFAULT_LAYER_CACHE_LIMIT = 256 * 1024 * 1024  # bytes; as registry/listing_cache.DEFAULT_LIMIT
 _REGISTRIES = "registries"  # registries/<host>/<name>: what is known about one registry
@@ -187,6 +188,15 @@ class Preferences:
 
     def set_layer_cache_limit(self, limit: int) -> None:
         self.store.setValue(_LAYER_CACHE_LIMIT, int(limit))
+
+    # -- the supply chain ----------------------------------------------------------------------
+    def supply_auto(self) -> bool:
+        """Whether every inspect also lists the referrers (signatures, SBOMs, provenance, end of
+        life) in the background: on unless turned off (never on Docker Hub: pull limits)."""
+        return _as_flag(self.store.value(_SUPPLY_AUTO)) is not False
+
+    def set_supply_auto(self, on: bool) -> None:
+        self.store.setValue(_SUPPLY_AUTO, "true" if on else "false")
 
     # -- registries ----------------------------------------------------------------------------
     def known_registries(self) -> list[str]:

@@ -1,11 +1,13 @@
-"""Edit ▸ Preferences…: the layer listings kept on disk (how many, how much room, the limit,
-Clear), so a layer shared by many images is read once."""
+"""Edit ▸ Preferences…: whether every inspect looks for signatures, SBOMs and end of life; the
+layer listings kept on disk (how many, how much room, the limit, Clear), so a layer shared by many
+images is read once."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -65,7 +67,18 @@ class PreferencesDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.supply_auto = QCheckBox(
+            "Look for signatures, SBOMs, provenance and end of life on every inspect"
+        )
+        self.supply_auto.setObjectName("supplyAuto")
+        self.supply_auto.setChecked(preferences.supply_auto())
+        self.supply_auto.setToolTip(
+            "In the background, after the image is shown: the summary says what is attached. "
+            "Off: only when the Referrers tab is opened. Never on Docker Hub, where each "
+            "manifest read counts as a pull."
+        )
         layout = QVBoxLayout(self)
+        layout.addWidget(self.supply_auto)
         layout.addWidget(group)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
@@ -82,6 +95,7 @@ class PreferencesDialog(QDialog):
 
     def accept(self) -> None:
         limit = self.limit.value() * MIB
+        self.preferences.set_supply_auto(self.supply_auto.isChecked())
         self.preferences.set_layer_cache_limit(limit)
         self.cache.limit = limit
         super().accept()

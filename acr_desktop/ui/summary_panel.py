@@ -40,6 +40,7 @@ from acr_desktop.ui.insp_summary import (
     size_text,
 )
 from acr_desktop.ui.plain import plain, tooltip
+from acr_desktop.ui.supply_summary import SupplyRows
 from acr_desktop.ui.theme import on_scheme_change
 
 if TYPE_CHECKING:
@@ -246,13 +247,15 @@ class SummaryPanel(QWidget):
         )
         form.addRow("Reference", self.reference)
         form.addRow("Digest", self.digest)
-        form.addRow("Type", self.kind)
+        self.supply = SupplyRows(form, self)  # the supply chain, beside the type
+        form.addRow("Type", self.supply.beside(self.kind))
         form.addRow("Platform digest", self.platform_digest)
         form.addRow("Size", self.size_label)
         form.addRow("Created", self.created)
         form.addRow("Subject", self.subject)
         form.addRow("Annotations", self.annotations)
         form.addRow("Also tagged", self.aliases)
+        self.supply.add_rows()  # base image, end of life
         form.addRow("", self.warnings)
         self.form = form
         form.setRowVisible(self.aliases, False)
@@ -328,6 +331,7 @@ class SummaryPanel(QWidget):
         self.form.setRowVisible(self.subject, subject is not None)
         self.subject.show_subject(subject)
         self.annotations.setText(annotations_text(manifest))
+        self.supply.show_inspection(ins)
         lines = notes_lines(ins)
         self.warnings.setVisible(bool(lines))
         self.warnings.setText("\n".join(lines))

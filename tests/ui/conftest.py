@@ -50,7 +50,11 @@ def settings(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def window(qtbot: QtBot, settings: QSettings) -> Iterator[MainWindow]:
     store = CredentialStore(backend=keyring.backends.fail.Keyring())
-    win = MainWindow(preferences=Preferences(settings), store=store, client=CountingClient())
+    preferences = Preferences(settings)
+    # These tests count the inspect's own requests: the background supply-chain walk is off
+    # (tests/ui/test_supply_window.py turns it on).
+    preferences.set_supply_auto(False)
+    win = MainWindow(preferences=preferences, store=store, client=CountingClient())
     qtbot.addWidget(win)
     win.resize(1200, 760)
     win.show()

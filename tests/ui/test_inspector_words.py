@@ -5,20 +5,13 @@ room."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from acr_desktop.registry.reference import Reference
 from acr_desktop.text import format_time
-from acr_desktop.ui.browsing import Browsing
-from acr_desktop.ui.insp_referrers import ReferrersModel
 from acr_desktop.ui.inspector import Inspector
 from acr_desktop.ui.models import HistoryModel, LayersModel, PlatformsModel
-from acr_desktop.ui.preferences import Preferences
 from acr_desktop.ui.worker import JobRunner
 from tests.rig.content import CREATED
 from tests.ui.test_inspector_rig import REPOSITORY, Nine, client, inspected, inspector, nine
@@ -53,37 +46,30 @@ def test_loading_dims_the_previous_result_until_the_next_arrives(
 
 
 def test_referrers_of_the_index_and_the_platform_are_both_listed(
-    qtbot: QtBot, nine: Nine, inspector: Inspector, tmp_path: Path
+    qtbot: QtBot, nine: Nine, inspector: Inspector
 ) -> None:
     ins = inspected(nine.reference())
     runner = JobRunner()
-    preferences = Preferences(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    browsing = Browsing(preferences, runner, lambda: inspector, QLabel(), client=client,
-                        current=lambda: ins.reference, open_reference=lambda _r, _b: None,
-                        open_text=lambda _t: None)  # fmt: skip
-    asked: list[Reference] = []
-    inspector.referrers_wanted.connect(asked.append)
-    inspector.referrers_wanted.connect(browsing.load_referrers)
+    panel = inspector.referrers_panel
+    panel.bind(runner, client, lambda _registry: None)
     inspector.show_inspection(ins)
-    inspector.tabs.setCurrentWidget(inspector.referrers_panel)
-    assert [r.digest for r in asked] == [nine.index.digest, nine.arm64.digest]
-    model = inspector.referrers_model
-    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)  # neither lookup cancelled
-    rows = {
-        model.index(r, ReferrersModel.COL_SUBJECT).data(): model.index(
-            r, ReferrersModel.COL_DIGEST
-        ).data()
-        for r in range(2)
-    }
-    assert rows == {
-        "index": nine.index_referrer.digest,
-        "linux/arm64/v8": nine.arm64_referrer.digest,
-    }
-    status = inspector.referrers_status.text()
-    assert "1 referrer of index" in status and "1 referrer of linux/arm64/v8" in status
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=10_000)
+    assert panel.report is not None
+    found = {s.label: [(n.descriptor.digest, n.via) for n in s.chain.nodes]  # type: ignore[union-attr]
+             for s in panel.report.subjects}  # fmt: skip
+    index = [d for d, via in found["index"] if via != "index attestation"]  # BuildKit's, too
+    assert index == [nine.index_referrer.digest]
+    assert found["linux/arm64/v8"] == [(nine.arm64_referrer.digest, "tag fallback")]
+    model = panel.model
+    subjects = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert subjects[0].startswith("Referrers of index (")
+    assert subjects[1].startswith("Referrers of linux/arm64/v8 (")
+    assert [model.rowCount(model.index(r, 0)) for r in range(2)] == [len(found["index"]), 1]
     # A late answer for a manifest no longer shown is dropped.
-    inspector.show_referrers("sha256:" + "0" * 64, (), "the referrers API")
-    assert model.rowCount() == 2
+    report = panel.report
+    inspector.show_inspection(inspected(nine.reference()))
+    panel._arrived(ins, report)
+    assert panel.report is not report
     runner.shutdown(2000)
 
 

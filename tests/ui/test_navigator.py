@@ -194,12 +194,15 @@ def test_referrers_tab_lists_and_opens(
         window.inspect_text(f"{anon_registry.host}/test/app:oci")
     inspector = window.inspector
     inspector.tabs.setCurrentIndex(3)
-    qtbot.waitUntil(lambda: "referrer" in inspector.referrers_status.text(), timeout=10_000)
-    assert inspector.referrers_model.rowCount() == 1
-    assert inspector.referrers_model.index(0, 0).data() == "SPDX SBOM"
+    panel = inspector.referrers_panel
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=10_000)
+    model = panel.model
+    sbom_of = model.index(0, 0)  # the subject's row
+    assert model.rowCount() == 1 and model.rowCount(sbom_of) == 1
+    assert model.index(0, 0, sbom_of).data() == "SPDX SBOM"
     with qtbot.waitSignal(window.inspected, timeout=10_000) as opened:
-        inspector.referrers.setCurrentIndex(inspector.referrers.proxy.index(0, 0))
-        inspector.referrers.activated.emit(inspector.referrers.proxy.index(0, 0))
+        panel.tree.setCurrentIndex(model.index(0, 0, sbom_of))
+        panel.tree.activated.emit(model.index(0, 0, sbom_of))
     assert opened.args[0].top.digest == artifact.digest
 
 

@@ -126,6 +126,7 @@ def bound(qtbot: QtBot, pushed: Pushed) -> Iterator[tuple[Inspector, CountingCli
     qtbot.waitExposed(widget)
     client, runner = signed_in(pushed.registry), JobRunner()
     widget.bind(runner, lambda: client, lambda _registry: None)
+    widget.referrers_panel.auto = lambda: False  # these count the sizes' requests alone
     yield widget, client, runner
     runner.shutdown(2000)
 
