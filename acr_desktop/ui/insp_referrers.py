@@ -74,11 +74,13 @@ class ReferrersPanel(QWidget):
     reported(object): the SupplyReport of what is on show, or a sentence while there is none
         ("looking…").
     base_checked(object): the base image's Doc, with whether its tag moved (check_base).
+    copied(str): something was put on the clipboard (Copy digest, the details' Copy buttons).
     """
 
     open_digest = Signal(str)
     reported = Signal(object)
     base_checked = Signal(object)
+    copied = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +146,7 @@ class ReferrersPanel(QWidget):
         self.details = DetailsPane()
         self.tree.setMinimumHeight(40)  # the tabs' least height stays that of the others
         self.details.setMinimumHeight(40)
+        self.details.copied.connect(self.copied)
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(upper)
         self.split.addWidget(self.details)
@@ -283,9 +286,7 @@ class ReferrersPanel(QWidget):
             lines.append(f"⚠ {report.end_of_life.describe()}")
         lines += list(report.notices)
         self._say_warning("\n".join(lines))
-        if count:
-            self.tree.setCurrentIndex(self.model.index(0, 0, self.model.index(0, 0)))
-        self._buttons()
+        self._buttons()  # nothing selected: what a signature says is read only when asked
 
     # -- the selected one ----------------------------------------------------------------------
     def selected(self) -> Item | None:
@@ -308,8 +309,9 @@ class ReferrersPanel(QWidget):
     def copy_digest(self) -> None:
         item = self.selected()
         if item is not None:
-            copy_text(item.node.descriptor.digest if item.node else item.subject.reference.digest
-                      or "")  # fmt: skip
+            digest = item.node.descriptor.digest if item.node else item.subject.reference.digest
+            copy_text(digest or "")
+            self.copied.emit(digest or "")
 
     def show_packages(self) -> None:
         item = self.selected()

@@ -92,6 +92,7 @@ class Inspector(QWidget):
         self.history_view = HistoryView()
         self.referrers_panel = panel = ReferrersPanel()  # the supply chain
         panel.open_digest.connect(self.open_digest)
+        panel.copied.connect(self.copied)
         supply = self.summary.supply
         panel.reported.connect(supply.show_report)
         panel.base_checked.connect(supply.show_base)

@@ -81,8 +81,7 @@ class SupplyRows(QObject):
             "Check for update", "One HEAD of the base image's tag, on its registry"
         )
         self.check.clicked.connect(lambda: self.check_wanted.emit(self._base))
-        self.base_note = plain(QLabel())
-        self.base_note.setWordWrap(True)
+        self.base_note = ElidedLabel()  # one line: a wrapped label left a blank line above it
         self.eol = plain(QLabel())
         self.eol.setObjectName("endOfLife")
         self.eol.setWordWrap(True)
@@ -99,10 +98,10 @@ class SupplyRows(QObject):
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(kind, 2)
+        row.addWidget(kind)  # as wide as its text (at most ElidedLabel's preferred width)
         row.addSpacing(12)
         row.addWidget(self.heading)
-        row.addWidget(self.supply_row, 3)
+        row.addWidget(self.supply_row, 1)  # the rest
         return box
 
     def add_rows(self) -> None:

@@ -169,6 +169,17 @@ def test_buildkit_attestations_in_an_index_and_their_statements(
     assert statement.openable == statement.parent != statement.node.descriptor.digest  # type: ignore[union-attr]
     window.inspector.tabs.setCurrentWidget(panel)
     save(window, "index-attestations")
+    # A BuildKit SBOM statement: its packages are read from the attestation's layer.
+    select(window, "SPDX SBOM")
+    panel.sbom_button.click()
+    sbom = panel.sbom_window
+    assert sbom is not None
+    qtbot.waitUntil(lambda: sbom.model.rowCount() > 0, timeout=10_000)  # type: ignore[attr-defined]
+    sbom.close()
+    # Copy digest says so on the status bar.
+    with qtbot.waitSignal(window.inspector.copied, timeout=2_000) as copied:
+        panel.copy_button.click()
+    assert copied.args[0].startswith("sha256:")
 
 
 def test_end_of_life_and_the_base_image_with_open_and_open_current(
@@ -252,3 +263,23 @@ def test_a_base_image_on_another_registry_is_checked_only_when_asked_without_our
 
 def buttons(widget: QWidget) -> list[str]:
     return [b.text() for b in widget.findChildren(QPushButton) if b.isVisibleTo(widget)]
+
+
+def test_with_the_background_look_off_nothing_is_asked_until_the_tab_opens(
+    qtbot: QtBot, window: MainWindow, supply: Supply
+) -> None:
+    """The `window` fixture has the preference off: the inspect sends no referrers request, the
+    summary says so, and opening the Referrers tab looks."""
+    window.store.session_only(supply.registry, Credentials(ALICE_USER, ALICE_PASSWORD))
+    inspect(qtbot, window, supply.ref("image"))
+    qtbot.wait(200)
+    calls = window.client.calls  # type: ignore[attr-defined]
+    assert not [p for _, p, _ in calls if "/referrers/" in p or "/manifests/sha256-" in p]
+    line = window.inspector.summary.supply.line.text()
+    assert line.startswith("not looked for yet") and "Look now" in line
+    panel = window.inspector.referrers_panel
+    assert panel.look_button.isVisibleTo(panel) and panel.report is None
+    window.inspector.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=20_000)
+    assert window.inspector.summary.supply.line.text().startswith("signed (cosign")
+    assert not panel.look_button.isVisibleTo(panel)
