@@ -172,7 +172,7 @@ class _Walk:
             ref = self.subject.with_digest(d.digest)
             fetched = self.client.get_child(ref, d) if d.size else self.client.get_manifest(ref)
         except errors.RegistryError as exc:
-            _raise_if_over(self.subject.registry)
+            raise_if_over(self.subject.registry)
             draft.problems.append(f"It could not be read: {exc.sentence}")
             return
         m = fetched.manifest
@@ -207,7 +207,7 @@ class _Walk:
         except errors.RegistryError as exc:
             if parent is None:
                 raise
-            _raise_if_over(self.subject.registry)
+            raise_if_over(self.subject.registry)
             parent.problems.append(f"Its referrers could not be listed: {exc.sentence}")
             return
         for d in found.descriptors:
@@ -279,7 +279,7 @@ def _worth_reading(d: Descriptor, name: ArtifactName) -> bool:
     return name.kind == "sbom" and name.format is None
 
 
-def _raise_if_over(registry: str) -> None:
+def raise_if_over(registry: str) -> None:
     """Past the deadline or cancelled: the whole walk ends, not just this node."""
     op = current_operation()
     if op is not None and op.over:
@@ -342,7 +342,7 @@ def _count_packages(
     try:
         sbom = read_sbom(client, subject, source)
     except errors.RegistryError as exc:
-        _raise_if_over(subject.registry)
+        raise_if_over(subject.registry)
         return (
             None,
             True,

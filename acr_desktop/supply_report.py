@@ -15,8 +15,7 @@ from acr_desktop.index_entries import entry_label
 from acr_desktop.registry import errors
 from acr_desktop.registry.artifacts import EndOfLife, base_image, end_of_life
 from acr_desktop.registry.manifest import ImageIndex, ImageManifest
-from acr_desktop.registry.operation import current_operation
-from acr_desktop.supply_chain import NOTHING_FOUND, SupplyChain, supply_chain
+from acr_desktop.supply_chain import NOTHING_FOUND, SupplyChain, raise_if_over, supply_chain
 from acr_desktop.text import short_digest
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ def node_details(client: RegistryClient, ref: Reference, node: ReferrerNode) -> 
             prov = read_provenance(client, ref, node.descriptor)
             return {kind: asdict(prov) | {"text": prov.describe()}}
     except errors.RegistryError as exc:
-        _raise_if_over(ref.registry)
+        raise_if_over(ref.registry)
         return {"problem": f"What it says could not be read: {exc.sentence}"}
     return None
 
@@ -100,7 +99,7 @@ def check_base(client: RegistryClient, doc: Doc) -> Doc:
     try:
         _base_moved(client, doc)
     except errors.RegistryError as exc:
-        _raise_if_over(doc.get("registry") or "")
+        raise_if_over(doc.get("registry") or "")
         doc["problem"] = f"Whether the base image was updated could not be checked: {exc.sentence}"
     return doc
 
@@ -148,7 +147,7 @@ def base_of(
         try:
             labels = dict(client.get_config(ref, manifest.config).config.labels)
         except errors.RegistryError as exc:
-            _raise_if_over(ref.registry)
+            raise_if_over(ref.registry)
             notices.append(f"The image's config (its labels) could not be read: {exc.sentence}")
     return base_doc(own, labels, ref.registry)
 
@@ -216,7 +215,7 @@ def supply_report(
         try:
             subjects.append(SubjectChain(label, ref, supply_chain(client, ref), None))
         except errors.RegistryError as exc:
-            _raise_if_over(ref.registry)
+            raise_if_over(ref.registry)
             subjects.append(SubjectChain(label, ref, None, exc.sentence))
     shown = ins.image or ins.top
     found = [end_of_life(own_annotations(f.manifest), today) for f in _unique(ins.top, shown)]
@@ -237,14 +236,3 @@ def _unique(*fetched: Any) -> list[Any]:
 
 def own_annotations(manifest: object) -> dict[str, str]:
     return dict(getattr(manifest, "annotations", None) or {})
-
-
-def _raise_if_over(registry: str) -> None:
-    """Past the deadline or cancelled: the whole report ends, not just this part."""
-    from acr_desktop.registry.sending import deadline_error
-
-    op = current_operation()
-    if op is not None and op.over:
-        if op.cancel_event.is_set():
-            raise errors.Cancelled()
-        raise deadline_error(registry)
