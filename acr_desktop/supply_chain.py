@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ VIA_API = "referrers API"
 VIA_TAG = "tag fallback"
 VIA_INDEX = "index attestation"
 NOTHING_FOUND = "no signatures, SBOMs or provenance found"
+COUNT_SHARE = 0.5  # of the time left that reading the SBOM for its package count may take
 _SIGNERS = {"cosign": "cosign", "sigstore-bundle": "Sigstore bundle", "notation": "Notation"}
 _COSIGN_TAG_SUFFIXES = (".sig", ".att", ".sbom")  # listing.COSIGN_SUFFIXES: the type is a guess
 REF_NAME_KEY = "org.opencontainers.image.ref.name"
@@ -340,7 +342,8 @@ def _count_packages(
 
     check_cancelled()
     try:
-        sbom = read_sbom(client, subject, source)
+        with _share_of_the_time_left():  # a slow SBOM costs its count, not the tree
+            sbom = read_sbom(client, subject, source)
     except errors.RegistryError as exc:
         raise_if_over(subject.registry)
         return (
@@ -349,3 +352,17 @@ def _count_packages(
             f"The SBOM {short_digest(source.digest)} could not be read: " + (exc.sentence),
         )
     return len(sbom.packages), len(sbom.packages) < MAX_PACKAGES, sbom.notice
+
+
+@contextmanager
+def _share_of_the_time_left() -> Iterator[None]:
+    """Within it, a deadline of its own: COUNT_SHARE of the operation's time left (the same
+    cancel switch), so that what is past it fails alone and the walk still has time to end."""
+    from acr_desktop.registry.operation import operation, remaining
+
+    op, left = current_operation(), remaining()
+    if op is None or left is None:
+        yield
+        return
+    with operation(op.cancel_event, timeout=round(left * COUNT_SHARE, 1), on_wait=op.on_wait):
+        yield

@@ -8,6 +8,7 @@ that registry only (never the image's own, when the base lives elsewhere)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 MAX_DETAILS = 50  # signatures and provenance documents read for their details, in tree order
 UPDATED = "base image has been updated since this was built"
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")  # what a HEAD's Docker-Content-Digest must be
 Doc = dict[str, Any]
 
 
@@ -82,14 +84,15 @@ def base_doc(
     if base is None:
         return None
     registry: str | None = None
+    problem: str | None = None
     if base.name:
         try:
             registry = parse_reference(base.name).registry
-        except errors.InvalidReference:
-            registry = None
+        except errors.InvalidReference as exc:
+            problem = f"The base image's name is not a reference: {exc.sentence}"
     return {"name": base.name, "digest": base.digest, "registry": registry,
             "same_registry": registry == image_registry, "current_digest": None,
-            "updated": None, "problem": None, "text": base.describe()}  # fmt: skip
+            "updated": None, "problem": problem, "text": base.describe()}  # fmt: skip
 
 
 def check_base(client: RegistryClient, doc: Doc) -> Doc:
@@ -126,7 +129,7 @@ def _base_moved(client: RegistryClient, doc: Doc) -> None:
                                     scopes=(repository_scope(base.repository, scope),),
                                     accept=mt.MANIFEST_ACCEPT)  # fmt: skip
     current = head.headers.get("Docker-Content-Digest", "")
-    if not current.startswith("sha256:") or len(current) != 71:
+    if not _DIGEST.fullmatch(current):  # 71 characters of markup or a path are no digest
         doc["problem"] = "The base image's registry did not say which digest its tag names."
         return
     doc["current_digest"], doc["updated"] = current, current != doc["digest"]
@@ -209,7 +212,8 @@ def supply_report(
     client: RegistryClient, ins: Inspection, today: date, *, check: bool
 ) -> SupplyReport:
     """The trees of every subject of `ins`, their end of life and the base image the image
-    shown names (its tag looked up when `check`). Cancel and the deadline end it all."""
+    shown names (its tag looked up when `check` and it is on the image's own registry: another
+    host is asked only when the person asks, check_base). Cancel and the deadline end it all."""
     subjects: list[SubjectChain] = []
     for label, ref in subjects_of(ins):
         try:
@@ -224,7 +228,7 @@ def supply_report(
     eol = min(dates, key=lambda e: e.date) if dates else None
     labels = dict(ins.config.config.labels) if ins.config is not None else {}
     base = base_doc(own_annotations(shown.manifest), labels, shown.reference.registry)
-    if base is not None and check:
+    if base is not None and check and base["same_registry"]:  # elsewhere: only when asked
         base = check_base(client, base)
     notices = tuple(n for s in subjects if s.chain is not None for n in s.chain.notices)
     return SupplyReport(tuple(subjects), eol, base, notices)

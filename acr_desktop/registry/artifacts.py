@@ -305,9 +305,9 @@ def _eol_date(text: str) -> date | None:
             return None
     try:
         moment = datetime.fromisoformat(text)  # 3.11: "Z", offsets, fractions
-    except ValueError:
+        return (moment.astimezone(UTC) if moment.tzinfo is not None else moment).date()
+    except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:59-23:59 in UTC
         return None
-    return (moment.astimezone(UTC) if moment.tzinfo is not None else moment).date()
 
 
 def end_of_life(annotations: Mapping[str, str], today: date) -> EndOfLife | None:

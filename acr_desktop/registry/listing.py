@@ -19,11 +19,11 @@ from acr_desktop.registry.acr import (
     parse_acr_tags,
 )
 from acr_desktop.registry.auth import CATALOG_SCOPE, repository_scope
-from acr_desktop.registry.errors import InvalidResponse, NotFound
+from acr_desktop.registry.errors import InvalidReference, InvalidResponse, NotFound
 from acr_desktop.registry.json_doc import load_json
 from acr_desktop.registry.manifest import Descriptor, ImageIndex, Manifest, parse_manifest
 from acr_desktop.registry.problems import RequestContext
-from acr_desktop.registry.reference import Reference
+from acr_desktop.registry.reference import Reference, parse_digest
 from acr_desktop.registry.sending import MAX_LIST_PAGE_BYTES, MiB, declared_length, origin
 from acr_desktop.registry.transport import Transport
 
@@ -31,6 +31,7 @@ MAX_MANIFEST_BYTES = 4 * MiB
 PAGE_SIZE = 1000
 MAX_PAGES = 1000  # pages of one list followed before stopping (and saying so)
 MAX_ENTRIES = 1_000_000  # entries of one list kept before stopping (and saying so)
+MAX_REFERRER_PAGES = 20  # pages of one referrers list followed (the walk shows 200 in all)
 _REL = re.compile(r'\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))', re.I)
 
 T = TypeVar("T")
@@ -193,7 +194,8 @@ class Listings:
             if resp.status == 200:
                 index, _ = parse_manifest(resp.body, resp.content_type or mt.OCI_INDEX)
                 if isinstance(index, ImageIndex):
-                    return Referrers(index.manifests, "referrers API")
+                    more = self._referrer_pages(ctx, scopes, resp.headers.get("Link"), resp.url)
+                    return Referrers((*index.manifests, *more), "referrers API")
             if resp.status in (404, 405):
                 self.no_referrers_api.add((ref.registry, ref.repository))
         found: list[Descriptor] = []
@@ -214,8 +216,8 @@ class Listings:
                 accept=mt.MANIFEST_ACCEPT,
                 ok_statuses=frozenset({404}),
             )
-            tag_digest = head.headers.get("Docker-Content-Digest")
-            if head.status == 200 and tag_digest:
+            tag_digest = _digest_or_none(head.headers.get("Docker-Content-Digest"))
+            if head.status == 200 and tag_digest:  # no usable digest: not followed, not shown
                 size = declared_length(head.headers.get("Content-Length"))
                 found.append(
                     Descriptor(
@@ -227,6 +229,40 @@ class Listings:
                     )
                 )
         return Referrers(tuple(found), "tag fallback")
+
+    def _referrer_pages(
+        self, ctx: RequestContext, scopes: tuple[str, ...], link: str | None, url: str
+    ) -> list[Descriptor]:
+        """The referrers API's next pages (`Link: <…>; rel="next"`, same host only), up to
+        MAX_REFERRER_PAGES in all; a page that is not an index ends them."""
+        base = self.transport.base_url(ctx.registry)
+        found: list[Descriptor] = []
+        seen = {url}
+        while (url := next_link(link, url) or "") and url not in seen:
+            if origin(url) != origin(base):
+                raise InvalidResponse(
+                    f"{ctx.registry} pointed the next page of the referrers to another host; "
+                    "stopped there."
+                )
+            if len(seen) >= MAX_REFERRER_PAGES:
+                break
+            seen.add(url)
+            resp = self.transport.request("GET", ctx, url, scopes=scopes, accept=mt.OCI_INDEX,
+                                          max_bytes=MAX_MANIFEST_BYTES)  # fmt: skip
+            index, _ = parse_manifest(resp.body, resp.content_type or mt.OCI_INDEX)
+            if not isinstance(index, ImageIndex):
+                break
+            found += index.manifests
+            link = resp.headers.get("Link")
+        return found
+
+
+def _digest_or_none(value: str | None) -> str | None:
+    """A HEAD's Docker-Content-Digest when it is a digest (markup or a path is not)."""
+    try:
+        return parse_digest(value[:200]) if value else None
+    except InvalidReference:
+        return None
 
 
 def _names(doc: Any, key: str) -> list[str]:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 FILTER_HINT = "Filter packages — name, version, type, purl or licence"
 DEBOUNCE_MS = 150
+READ_TIMEOUT = 300.0  # seconds the read may take in all: a registry that drips it is cut off
 COLUMN_CAPS = (300, 150, 90, 220, 0)  # the widest a fitted column gets (the last one stretches)
 _DIGITS = re.compile(r"\d+")
 _EMPTY_LAST = "\U0010ffff"  # the sort key of an empty value: after every other
@@ -261,7 +262,7 @@ class SbomWindow(QDialog):
         """Run `read()` on `runner` (a channel of this window's, cancelled when it closes)."""
         self._runner = runner
         self.pages.setCurrentIndex(self.PAGE_LOADING)
-        job = runner.start(self.channel, lambda: _prepared(read()))
+        job = runner.start(self.channel, lambda: _prepared(read()), timeout=READ_TIMEOUT)
         job.returned.connect(self._show)  # bound methods: a deleted window is not called
         job.errored.connect(self.show_problem)
 
