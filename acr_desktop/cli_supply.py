@@ -180,8 +180,9 @@ def _write_tree(out: TextIO, doc: Doc) -> None:
 def _sbom(client: RegistryClient, ref: Reference, platform: Platform | None,
           opts: argparse.Namespace, out: TextIO) -> int:  # fmt: skip
     from acr_desktop.inspection import inspect
+    from acr_desktop.registry.artifacts import BUILDKIT_ATTESTATION
     from acr_desktop.registry.errors import InvalidResponse, TooLarge
-    from acr_desktop.registry.sbom import read_sbom, sbom_csv
+    from acr_desktop.registry.sbom import NotAnSbom, read_sbom, sbom_csv
 
     ins = inspect(client, ref, platform, strict_platform=platform is not None, with_config=False)
     for note in ins.notes:
@@ -197,6 +198,8 @@ def _sbom(client: RegistryClient, ref: Reference, platform: Platform | None,
         try:
             sbom = read_sbom(client, ins.top.reference, source)
         except (InvalidResponse, TooLarge) as exc:  # not an SBOM after all, over the cap, bad
+            if isinstance(exc, NotAnSbom) and source.artifact_type == BUILDKIT_ATTESTATION:
+                continue  # a BuildKit attestation referrer with provenance only
             first = first or exc
             continue
         if opts.csv:
@@ -220,7 +223,7 @@ def _sbom_sources(client: RegistryClient, ins: Inspection) -> Iterator[tuple[Des
     """(descriptor, where it was found) of each SBOM candidate, most specific first: REF itself
     when it is an SBOM or attestation artifact; the index's BuildKit attestation for the chosen
     platform; the SBOM referrers of the image; then those of the index as a whole."""
-    from acr_desktop.registry.artifacts import name_descriptor, name_manifest
+    from acr_desktop.registry.artifacts import BUILDKIT_ATTESTATION, name_descriptor, name_manifest
     from acr_desktop.registry.manifest import Descriptor
 
     shown = ins.image or ins.top
@@ -236,7 +239,7 @@ def _sbom_sources(client: RegistryClient, ins: Inspection) -> Iterator[tuple[Des
         found = client.referrers(target.reference)
         whose = "index" if target is ins.top and ins.index is not None else "image"
         for d in found.descriptors:
-            if name_descriptor(d).kind == "sbom":
+            if name_descriptor(d).kind == "sbom" or d.artifact_type == BUILDKIT_ATTESTATION:
                 yield d, f"referrer of the {whose}, found through the {found.via}"
 
 

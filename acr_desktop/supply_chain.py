@@ -105,6 +105,9 @@ class SupplyChain:
             parts.append("provenance" if provenance == 1 else f"provenance ({provenance:,})")
         if not parts:
             parts.append(NOTHING_FOUND)
+        unread = [n for n in self.of_kind("attestation") if n.problem]
+        if unread:  # what they hold (SBOM? provenance?) is not known: "no … found" is not all
+            parts.append(f"{plural(len(unread), 'attestation')} could not be read")
         reports = len(self.of_kind("vulnerability_report"))
         if reports:
             parts.append(

@@ -45,6 +45,11 @@ _BUNDLE = re.compile(
     re.I,
 )
 _CARRIERS = frozenset({mt.IN_TOTO, mt.DSSE_ENVELOPE, mt.COSIGN_ATTESTATION})
+# BuildKit's attestation manifest as an OCI artifact (`--output type=image,oci-artifact=true`):
+# `subject` = the platform image, so it is found as a REFERRER; its layers are in-toto
+# statements (SBOM, provenance) named by `in-toto.io/predicate-type`.
+BUILDKIT_ATTESTATION = "application/vnd.docker.attestation.manifest.v1+json"
+_STATEMENT_HOLDERS = _CARRIERS | {BUILDKIT_ATTESTATION}
 _SIGN_PREDICATE = "sigstore.dev/cosign/sign/v1"
 
 
@@ -66,6 +71,7 @@ _TYPES: dict[str, ArtifactName] = {
     mt.COSIGN_ATTESTATION: _name("attestation", "cosign attestation", "in-toto"),
     mt.DSSE_ENVELOPE: _name("attestation", "in-toto attestation (DSSE)", "in-toto"),
     mt.IN_TOTO: _name("attestation", "in-toto attestation", "in-toto"),
+    BUILDKIT_ATTESTATION: _name("attestation", "attestation manifest (BuildKit)", "in-toto"),
     mt.SPDX_JSON: _name("sbom", "SPDX SBOM", "spdx"),
     "text/spdx": _name("sbom", "SPDX SBOM (tag-value)", "spdx-tag-value"),
     "text/spdx+json": _name("sbom", "SPDX SBOM", "spdx"),
@@ -225,7 +231,7 @@ def name_manifest(m: ImageManifest) -> ArtifactName:
     annotations = m.annotations
     artifact_type = m.artifact_type if m.artifact_type != mt.OCI_EMPTY else None
     statements = layer_predicates(m)
-    if statements and (not artifact_type or mt.base_type(artifact_type) in _CARRIERS):
+    if statements and (not artifact_type or mt.base_type(artifact_type) in _STATEMENT_HOLDERS):
         return _statements_name([name for _, name in statements])
     if artifact_type:
         named = _from_type(artifact_type, annotations)

@@ -263,6 +263,7 @@ class DetailsPane(QWidget):
             notes = "\n".join(list_entry(n, KEEP) for n in claims.notes)
             self._row("Notes", notes, paragraph=True)
         layout.addStretch(1)
+        self._chain()
 
     def show_provenance(self, prov: Provenance) -> None:
         """Who built it, from what source and commit, when, with which parameters; its
@@ -297,6 +298,7 @@ class DetailsPane(QWidget):
             self.materials.fit_columns([uri, header.sectionSize(1)])
             self.materials_box.show()
             self.splitter.setSizes([1000, 1000])  # half each, whatever the pane's height
+        self._chain()
 
     def show_node(self, title: str, rows: list[tuple[str, str]]) -> None:
         """Any other kind: a title and its fields ("Artifact type", "Digest", "Annotations")."""
@@ -306,6 +308,7 @@ class DetailsPane(QWidget):
         for name, value in rows:
             self._row(name, value, copy=name.lower() if "digest" in name.lower() else None)
         layout.addStretch(1)
+        self._chain()
 
     # -- parts -------------------------------------------------------------------------------
     def _start(self) -> QVBoxLayout:
@@ -352,6 +355,14 @@ class DetailsPane(QWidget):
         line.addWidget(shown, 1)
         line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         self.form.addRow(label, line)
+
+    def _chain(self) -> None:
+        """The Copy buttons next in the Tab order after the form's scroll area: made after the
+        window's other widgets, Qt would put them last of all, past the status bar."""
+        previous: QWidget = self.area
+        for button in self.body.findChildren(QToolButton):
+            QWidget.setTabOrder(previous, button)
+            previous = button
 
     def _hint(self, text: str) -> QLabel:
         hint = plain(QLabel(_paragraph(text)))

@@ -12,6 +12,7 @@ against the pull limit: then it waits for the tab, or for "Look now"."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from acr_desktop.text import plural
 from acr_desktop.ui import colours
 from acr_desktop.ui.attestation_view import DetailsPane
 from acr_desktop.ui.clipboard import copy_text
+from acr_desktop.ui.elided_label import ElidedLabel
 from acr_desktop.ui.messages import describe
 from acr_desktop.ui.plain import plain
 from acr_desktop.ui.roles import OBJECT_ROLE
@@ -84,15 +86,13 @@ class ReferrersPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.headline = plain(QLabel())  # the summary line; server text may follow
-        self.headline.setWordWrap(True)
-        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.headline = ElidedLabel()  # one line (whole in its tooltip): rows for the tree
         self.warning = plain(QLabel())  # end of life, what was left out
         self.warning.setWordWrap(True)
         self.look_button = QPushButton("Look now")
         self.look_button.setToolTip("List the referrers (each manifest read counts as a pull)")
         self.look_button.clicked.connect(self.look)
-        top = QHBoxLayout()
+        top = self.top = QHBoxLayout()
         top.addWidget(self.headline, 1)
         top.addWidget(self.look_button)
 
@@ -131,18 +131,18 @@ class ReferrersPanel(QWidget):
         self.sbom_button.clicked.connect(self.show_packages)
         self.copy_button = QPushButton("Copy digest")
         self.copy_button.clicked.connect(self.copy_digest)
-        buttons = QHBoxLayout()
         for button in (self.open_button, self.sbom_button, self.copy_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            top.addWidget(button)  # beside the headline: a row more for the tree
 
         upper = self.upper = QWidget()
-        ul = QVBoxLayout(upper)
+        ul = self.upper_layout = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
         ul.addLayout(top)
         ul.addWidget(self.warning)
         ul.addWidget(self.tree, 1)
-        ul.addLayout(buttons)
+        chain = (self.look_button, self.tree, self.open_button, self.sbom_button, self.copy_button)
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)  # the tree first, then what acts on its row
         self.details = DetailsPane()
         self.tree.setMinimumHeight(40)  # the tabs' least height stays that of the others
         self.details.setMinimumHeight(40)
@@ -237,7 +237,7 @@ class ReferrersPanel(QWidget):
 
     def _fit(self) -> None:
         """The names in full where there is room (at most 45 % of the width); the tree as tall
-        as its rows, at most 60 % of the height: the rest for what the selected one says."""
+        as its rows, at most 70 % of the height: the rest for what the selected one says."""
         width = self.tree.viewport().width()
         what = min(max(self.tree.sizeHintForColumn(COL_WHAT), 200), max(200, int(width * 0.45)))
         for column, size in ((COL_WHAT, what), (COL_DIGEST, 150), (COL_SIZE, 70), (COL_VIA, 110)):
@@ -245,10 +245,14 @@ class ReferrersPanel(QWidget):
         total = sum(self.split.sizes())
         if total <= 0 or not self.isVisible():
             return
-        upper = self.upper
-        tree = self.tree.header().height() + self._rows * max(self.tree.sizeHintForRow(0), 16) + 8
-        wanted = upper.sizeHint().height() - self.tree.sizeHint().height() + tree
-        upper_size = max(min(wanted, int(total * 0.55)), min(total // 3, 200))
+        spacing = max(self.upper_layout.spacing(), 0)
+        warning = self.warning  # wrapped: its height at the width it has
+        above = self.top.sizeHint().height() + spacing
+        if not warning.isHidden():
+            above += warning.heightForWidth(max(warning.width(), self.upper.width())) + spacing
+        frame = 2 * self.tree.frameWidth() + self.tree.horizontalScrollBar().sizeHint().height() + 4
+        rows = self.tree.header().height() + self._rows * max(self.tree.sizeHintForRow(0), 16)
+        upper_size = max(min(above + rows + frame, int(total * 0.7)), min(total // 3, 200))
         self.split.setSizes([upper_size, total - upper_size])
 
     def _say_warning(self, text: str) -> None:
@@ -278,7 +282,6 @@ class ReferrersPanel(QWidget):
         count = fill_tree(self.model, report)
         self.tree.expandAll()
         self._rows = count + len(report.subjects)
-        self._fit()
         found = plural(count, "referrer or attestation", "referrers and attestations")
         self.headline.setText(f"{report.summary()} — {found}")
         lines = []
@@ -286,6 +289,7 @@ class ReferrersPanel(QWidget):
             lines.append(f"⚠ {report.end_of_life.describe()}")
         lines += list(report.notices)
         self._say_warning("\n".join(lines))
+        self._fit()  # after the headline and the warning: their lines take height too
         self._buttons()  # nothing selected: what a signature says is read only when asked
 
     # -- the selected one ----------------------------------------------------------------------
@@ -321,8 +325,11 @@ class ReferrersPanel(QWidget):
             return
         from acr_desktop.ui.sbom_view import open_sbom
 
-        ref = item.subject.reference
-        title = f"{item.node.name.label} of {ref.registry}/{ref.repository} ({item.subject.label})"
+        ref, whose = item.subject.reference, item.subject.label
+        above = self.tree.currentIndex().parent().data(OBJECT_ROLE)
+        if isinstance(above, Item) and above.node and above.node.name.kind == "attestation":
+            whose = above.node.name.label  # a BuildKit statement: "attestation for linux/amd64"
+        title = f"{item.node.name.label} of {ref.registry}/{ref.repository} ({whose})"
         self.sbom_window = open_sbom(self.window(), self._runner, self._client(), ref,
                                      item.node.descriptor, title)  # fmt: skip
 

@@ -337,8 +337,18 @@ class Inspector(QWidget):
         self.tabs.setCurrentWidget(self.referrers_panel)
 
     def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.referrers_panel:
+        """The Referrers tab takes the platforms' room (their least), unless the person sized
+        them; the other tabs give it back."""
+        referrers = self.tabs.widget(index) is self.referrers_panel
+        if referrers:
             self.referrers_panel.tab_opened()
+        if self._sized_by_hand or self.level is None or sum(self.left.sizes()) <= 0:
+            return
+        if referrers:
+            total, least = sum(self.left.sizes()), self.platforms_box.minimumSizeHint().height()
+            self.left.setSizes([least, total - least])
+        else:
+            self._size_platforms()
 
     # -- interaction ---------------------------------------------------------------------------
     def show_files(self, layer: int) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from acr_desktop.registry import mediatypes as mt
 from acr_desktop.registry.artifacts import (
+    BUILDKIT_ATTESTATION,
     EOL_KEY,
     MAX_SHOWN,
     BaseImage,
@@ -172,6 +173,16 @@ def test_attestation_manifests_are_named_by_their_statements() -> None:
     assert triple(name_manifest(att)) == ("provenance", "SLSA provenance v1", "slsa-v1")
     many = manifest([layer(mt.IN_TOTO, {"predicateType": f"https://x/{n}"}) for n in range(9)])
     assert name_manifest(many).label.endswith(", and 5 more")
+    # BuildKit's attestation manifest as an OCI artifact (oci-artifact=true): a referrer of the
+    # platform image, named by its statements, and read (not "artifact: …") from its descriptor.
+    artifact = manifest([spdx, slsa], artifact_type=BUILDKIT_ATTESTATION)
+    assert triple(name_manifest(artifact)) == ("attestation", both, "in-toto")
+    found = Descriptor(mt.OCI_MANIFEST, D, 700, {}, artifact_type=BUILDKIT_ATTESTATION)
+    assert triple(name_descriptor(found)) == (
+        "attestation",
+        "attestation manifest (BuildKit)",
+        "in-toto",
+    )
 
 
 def test_end_of_life() -> None:
