@@ -39,7 +39,7 @@ from tests.rig.content import Manifest, image
 pytestmark = pytest.mark.timeout(max(120, fi.EXAMPLES // 10))
 # The CI tier's 4,000 examples would cost minutes here (certificates, whole documents): 500 is
 # the most any property of this file runs, 200 in the quick suite.
-FUZZ_CAP = 500
+FUZZ_CAP = 300
 fuzz = settings(
     max_examples=min(fi.EXAMPLES, FUZZ_CAP),
     deadline=None,

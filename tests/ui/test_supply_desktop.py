@@ -1,18 +1,19 @@
 """Issue 16 as a person uses it, on a real X desktop (Xvfb + openbox, the app in its own process,
-driven by xdotool from the keyboard only), at 100 % and at 150 %: sign in; the Referrers tab
-from the tab bar; the tree walked with the arrows; what a signature and a provenance say; an
+driven by xdotool from the keyboard only), at 150 % (100 % on request): sign in; the Referrers
+tab from the tab bar; the tree walked with the arrows; what a signature and a provenance say; an
 SBOM's packages filtered in their own window, a purl copied, Esc, Esc; a referrer opened with
 Enter and Alt+Left back; the end-of-life warning and the base image's Open; an index's BuildKit
 attestations. Every step is a screenshot (/tmp/team/s16/H3-*.png when that folder exists),
 looked at by a person.
 
 Three window checks beside it, in this process, for what the desktop showed: the details' Copy
-buttons come next in the Tab order after the tree's buttons; the headline over the tree is not
-cut when it wraps (the end of life of `based` at 150 %); a BuildKit statement's SBOM window
+buttons come next in the Tab order after the tree's buttons; the headline over the tree is one
+whole line and the tree keeps its rows (`based` at 150 %); a BuildKit statement's SBOM window
 names the platform's attestation, not "index"."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -42,9 +43,14 @@ def supply(layers_registry: Registry) -> Supply:
     return rig.push_supply(layers_registry, "supply/desk")
 
 
-@pytest.fixture(params=[1.0, 1.5], ids=["100", "150"])
+# 150 % by default: the harder case, and CI's time is short (19 s a run); the same keys at
+# 100 % with ACR_SUPPLY_DESKTOP_SCALES=1,1.5.
+SCALES = [float(x) for x in os.environ.get("ACR_SUPPLY_DESKTOP_SCALES", "1.5").split(",")]
+
+
+@pytest.fixture(params=SCALES, ids=[str(round(x * 100)) for x in SCALES])
 def scaled(app: App, request: pytest.FixtureRequest) -> App:
-    """The app at 100 % and at 150 % (QT_SCALE_FACTOR)."""
+    """The app at 150 % (QT_SCALE_FACTOR), and at 100 % when asked (SCALES)."""
     app.scale = request.param
     return app
 
