@@ -46,6 +46,7 @@ COUNT_SHARE = 0.5  # of the time left that reading the SBOM for its package coun
 _SIGNERS = {"cosign": "cosign", "sigstore-bundle": "Sigstore bundle", "notation": "Notation"}
 _COSIGN_TAG_SUFFIXES = (".sig", ".att", ".sbom")  # listing.COSIGN_SUFFIXES: the type is a guess
 REF_NAME_KEY = "org.opencontainers.image.ref.name"
+ATTESTS_KEY = "vnd.docker.reference.digest"  # the platform a BuildKit attestation describes
 BUNDLE_PREDICATE_KEY = "dev.sigstore.bundle.predicateType"
 
 
@@ -293,17 +294,19 @@ def raise_if_over(registry: str) -> None:
         raise deadline_error(registry)
 
 
-def supply_chain(
+def supply_chain(  # noqa: PLR0913 - a reference and four options
     client: RegistryClient,
     ref: Reference,
     *,
     depth: int = 3,
     limit: int = 200,
     read_sbom: bool = True,
+    sbom_of: str | None = None,
 ) -> SupplyChain:
     """The referrers tree of `ref` (see the module docstring). Errors reading the subject or
     listing its own referrers raise; below that they are sentences on the nodes. With
-    `read_sbom`, the first SBOM found is read (registry/sbom.py) for its package count."""
+    `read_sbom`, the first SBOM found is read (registry/sbom.py) for its package count — first
+    the one a BuildKit attestation gives for the platform `sbom_of` (a digest), when there is."""
     fetched = client.get_manifest(ref)
     subject = ref.with_digest(fetched.digest)
     walk = _Walk(client, subject, max(1, depth), max(1, limit))
@@ -311,6 +314,8 @@ def supply_chain(
     drafts = walk.run(index)
     notices = walk.notices()
     sources = tuple({d.source.digest: d.source for d in _drafts_of_kind(drafts, "sbom")}.values())
+    if sbom_of:  # the platform shown before the others (a stable sort keeps their order)
+        sources = tuple(sorted(sources, key=lambda d: d.annotations.get(ATTESTS_KEY) != sbom_of))
     packages: int | None = None
     complete = True
     if read_sbom and sources:

@@ -215,9 +215,11 @@ def supply_report(
     shown names (its tag looked up when `check` and it is on the image's own registry: another
     host is asked only when the person asks, check_base). Cancel and the deadline end it all."""
     subjects: list[SubjectChain] = []
+    platform = (ins.image or ins.top).digest  # an index's SBOM count: the platform shown's first
     for label, ref in subjects_of(ins):
         try:
-            subjects.append(SubjectChain(label, ref, supply_chain(client, ref), None))
+            chain = supply_chain(client, ref, sbom_of=platform)
+            subjects.append(SubjectChain(label, ref, chain, None))
         except errors.RegistryError as exc:
             raise_if_over(ref.registry)
             subjects.append(SubjectChain(label, ref, None, exc.sentence))

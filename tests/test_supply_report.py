@@ -76,6 +76,13 @@ def test_an_index_reports_the_index_and_the_platform_shown(supply: Supply) -> No
     summary = report.summary()
     assert "SBOM" in summary and "provenance" in summary
     assert report.base is None and report.end_of_life is None
+    # The package count is of the platform shown's SBOM, whichever the index lists first.
+    for platform in ("linux/amd64", "linux/arm64"):
+        ins = inspect(client, parse_reference(supply.ref("index")), Platform.parse(platform))
+        chain = supply_report(client, ins, TODAY, check=False).subjects[0].chain
+        assert chain is not None and chain.sbom_packages is not None
+        attests = chain.sbom_sources[0].annotations.get("vnd.docker.reference.digest")
+        assert attests == ins.image.digest  # type: ignore[union-attr]
 
 
 def test_end_of_life_and_a_moved_base_image(supply: Supply) -> None:

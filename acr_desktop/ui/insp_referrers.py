@@ -39,6 +39,7 @@ from acr_desktop.ui.elided_label import ElidedLabel
 from acr_desktop.ui.messages import describe
 from acr_desktop.ui.plain import plain
 from acr_desktop.ui.roles import OBJECT_ROLE
+from acr_desktop.ui.supply_summary import summary_words
 from acr_desktop.ui.supply_tree import (
     COL_DIGEST,
     COL_SIZE,
@@ -283,7 +284,7 @@ class ReferrersPanel(QWidget):
         self.tree.expandAll()
         self._rows = count + len(report.subjects)
         found = plural(count, "referrer or attestation", "referrers and attestations")
-        self.headline.setText(f"{report.summary()} — {found}")
+        self.headline.setText(f"{summary_words(report)} — {found}")
         lines = []
         if report.end_of_life is not None and (report.end_of_life.past or report.end_of_life.near):
             lines.append(f"⚠ {report.end_of_life.describe()}")

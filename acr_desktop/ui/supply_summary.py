@@ -30,6 +30,15 @@ if TYPE_CHECKING:
     from acr_desktop.supply_report import Doc, SupplyReport
 
 LOOKING = "looking…"
+SIGNED = "signed ("
+SIGNED_NOT_VERIFIED = "signed, not verified ("  # the app checks no signature
+
+
+def summary_words(report: SupplyReport) -> str:
+    """The report's summary line, "signed, not verified (cosign) · …": beside "✔ verified" (the
+    digest's check) a bare "signed" could be read as a verified signature."""
+    text = report.summary()
+    return SIGNED_NOT_VERIFIED + text[len(SIGNED) :] if text.startswith(SIGNED) else text
 
 
 def _button(text: str, tip: str) -> QPushButton:
@@ -132,7 +141,7 @@ class SupplyRows(QObject):
         if isinstance(report, str):
             self.line.setText(report)
             return
-        self.line.setText(report.summary())
+        self.line.setText(summary_words(report))
         found = [e for e in (self._own, report.end_of_life) if e is not None]
         self.show_end_of_life(min(found, key=lambda e: e.date) if found else None)
         if report.base is not None:

@@ -95,7 +95,9 @@ def test_the_summary_line_and_the_tree_name_every_kind(
     shown(qtbot, window, supply, "image")
     inspector = window.inspector
     line = inspector.summary.supply.line.text()
-    assert line.startswith("signed (cosign, Sigstore bundle, Notation) · 2 SBOMs, 4 packages")
+    assert line.startswith(
+        "signed, not verified (cosign, Sigstore bundle, Notation) · 2 SBOMs, 4 packages"
+    )
     assert "provenance" in line and "vulnerability report" in line
     found = rows(window)
     assert found[0][0] == 0 and found[0][1].startswith("Referrers of this manifest (")
@@ -281,5 +283,5 @@ def test_with_the_background_look_off_nothing_is_asked_until_the_tab_opens(
     assert panel.look_button.isVisibleTo(panel) and panel.report is None
     window.inspector.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: panel.report is not None, timeout=20_000)
-    assert window.inspector.summary.supply.line.text().startswith("signed (cosign")
+    assert window.inspector.summary.supply.line.text().startswith("signed, not verified (cosign")
     assert not panel.look_button.isVisibleTo(panel)
