@@ -94,7 +94,7 @@ def _emit(out: TextIO, doc: Doc, as_json: bool, write_text: Any) -> None:
 
 def _referrers(client: RegistryClient, ref: Reference, opts: argparse.Namespace,
                out: TextIO) -> int:  # fmt: skip
-    from acr_desktop.registry.artifacts import end_of_life
+    from acr_desktop.registry.artifacts import earliest, end_of_life
     from acr_desktop.supply_chain import supply_chain
     from acr_desktop.supply_report import base_of, check_base, details, own_annotations
 
@@ -104,8 +104,7 @@ def _referrers(client: RegistryClient, ref: Reference, opts: argparse.Namespace,
     found_details = details(client, subject, chain)
     today = datetime.now(UTC).date()
     own = own_annotations(top.manifest)
-    found = [e for e in (end_of_life(own, today), chain.end_of_life(today)) if e is not None]
-    eol = min(found, key=lambda e: e.date) if found else None
+    eol = earliest([end_of_life(own, today), chain.end_of_life(today)])
     notes: list[str] = []
     base = base_of(client, subject, top.manifest, own, notes)
     for note in notes:

@@ -23,6 +23,7 @@ from acr_desktop.registry.artifacts import (
     MAX_SHOWN,
     ArtifactName,
     EndOfLife,
+    earliest,
     end_of_life,
     layer_predicates,
     name_descriptor,
@@ -81,9 +82,7 @@ class SupplyChain:
 
     def end_of_life(self, today: date) -> EndOfLife | None:
         """The earliest end-of-life date a lifecycle referrer gives, against `today`."""
-        found = [end_of_life(n.descriptor.annotations, today) for _, n in self.walk()]
-        dates = [e for e in found if e is not None]
-        return min(dates, key=lambda e: e.date) if dates else None
+        return earliest(end_of_life(n.descriptor.annotations, today) for _, n in self.walk())
 
     def summary(self) -> str:
         """ "signed (cosign) · SBOM, 213 packages · provenance"; NOTHING_FOUND when none of

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from acr_desktop.index_entries import entry_label
 from acr_desktop.registry import errors
-from acr_desktop.registry.artifacts import EndOfLife, base_image, end_of_life
+from acr_desktop.registry.artifacts import EndOfLife, base_image, earliest, end_of_life
 from acr_desktop.registry.manifest import ImageIndex, ImageManifest
 from acr_desktop.supply_chain import NOTHING_FOUND, SupplyChain, raise_if_over, supply_chain
 from acr_desktop.text import short_digest
@@ -223,21 +223,28 @@ def supply_report(
         except errors.RegistryError as exc:
             raise_if_over(ref.registry)
             subjects.append(SubjectChain(label, ref, None, exc.sentence))
-    shown = ins.image or ins.top
-    found = [end_of_life(own_annotations(f.manifest), today) for f in _unique(ins.top, shown)]
-    found += [s.chain.end_of_life(today) for s in subjects if s.chain is not None]
-    dates = [e for e in found if e is not None]
-    eol = min(dates, key=lambda e: e.date) if dates else None
-    labels = dict(ins.config.config.labels) if ins.config is not None else {}
-    base = base_doc(own_annotations(shown.manifest), labels, shown.reference.registry)
+    chains = [s.chain.end_of_life(today) for s in subjects if s.chain is not None]
+    eol = earliest([own_end_of_life(ins, today), *chains])
+    base = own_base(ins)
     if base is not None and check and base["same_registry"]:  # elsewhere: only when asked
         base = check_base(client, base)
     notices = tuple(n for s in subjects if s.chain is not None for n in s.chain.notices)
     return SupplyReport(tuple(subjects), eol, base, notices)
 
 
-def _unique(*fetched: Any) -> list[Any]:
-    return [f for n, f in enumerate(fetched) if all(f is not g for g in fetched[:n])]
+def own_end_of_life(ins: Inspection, today: date) -> EndOfLife | None:
+    """What the index and the image shown say of their own end of life (no request)."""
+    shown = ins.image or ins.top
+    fetched = [ins.top] if shown is ins.top else [ins.top, shown]
+    return earliest(end_of_life(own_annotations(f.manifest), today) for f in fetched)
+
+
+def own_base(ins: Inspection) -> Doc | None:
+    """The base image the image shown names (annotations, else its config's labels): not yet
+    checked (no request)."""
+    shown = ins.image or ins.top
+    labels = dict(ins.config.config.labels) if ins.config is not None else {}
+    return base_doc(own_annotations(shown.manifest), labels, shown.reference.registry)
 
 
 def own_annotations(manifest: object) -> dict[str, str]:

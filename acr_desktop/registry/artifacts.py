@@ -7,7 +7,7 @@ manifests: nothing here fetches (acr_desktop/supply_chain.py walks the referrers
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
@@ -314,6 +314,12 @@ def _eol_date(text: str) -> date | None:
         return (moment.astimezone(UTC) if moment.tzinfo is not None else moment).date()
     except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:59-23:59 in UTC
         return None
+
+
+def earliest(found: Iterable[EndOfLife | None]) -> EndOfLife | None:
+    """The soonest of the ends of life given (the Nones among them left out)."""
+    dates = [e for e in found if e is not None]
+    return min(dates, key=lambda e: e.date) if dates else None
 
 
 def end_of_life(annotations: Mapping[str, str], today: date) -> EndOfLife | None:

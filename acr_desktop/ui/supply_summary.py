@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from acr_desktop.registry.artifacts import EndOfLife, end_of_life
+from acr_desktop.registry.artifacts import EndOfLife, earliest
 from acr_desktop.registry.errors import InvalidReference
 from acr_desktop.registry.reference import Reference, parse_reference
 from acr_desktop.ui import colours
@@ -124,16 +124,11 @@ class SupplyRows(QObject):
     def show_inspection(self, ins: Inspection) -> None:
         """What the inspection itself says: end of life and base image from the annotations
         (and labels); the supply line waits for the report."""
-        from acr_desktop.supply_report import base_doc, own_annotations
+        from acr_desktop.supply_report import own_base, own_end_of_life
 
-        today = datetime.now(UTC).date()
-        shown = ins.image or ins.top
-        found = [end_of_life(own_annotations(f.manifest), today) for f in (ins.top, shown)]
-        dates = [e for e in found if e is not None]
-        self._own = min(dates, key=lambda e: e.date) if dates else None
+        self._own = own_end_of_life(ins, datetime.now(UTC).date())
         self.show_end_of_life(self._own)
-        labels = dict(ins.config.config.labels) if ins.config is not None else {}
-        self.show_base(base_doc(own_annotations(shown.manifest), labels, shown.reference.registry))
+        self.show_base(own_base(ins))
         self.line.setText(LOOKING)
 
     def show_report(self, report: SupplyReport | str) -> None:
@@ -142,8 +137,7 @@ class SupplyRows(QObject):
             self.line.setText(report)
             return
         self.line.setText(summary_words(report))
-        found = [e for e in (self._own, report.end_of_life) if e is not None]
-        self.show_end_of_life(min(found, key=lambda e: e.date) if found else None)
+        self.show_end_of_life(earliest([self._own, report.end_of_life]))
         if report.base is not None:
             self.show_base(report.base)
 
